@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's test command: sets up a fresh Debian machine if needed, builds everything and runs
+# every test suite (native Catch2, the same suites as wasm under node, and the script checks).
+# Exits non-zero if any suite fails; every suite runs either way.
+set -uo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=toolchain/env.sh
+source "$repo/toolchain/env.sh"
+cd "$repo"
+
+"$repo/toolchain/setup.sh" || exit 1
+"$repo/toolchain/build.sh" native-debug wasm-release || exit 1
+
+failed=()
+run_suite() {
+  local name=$1
+  shift
+  printf '\n=== %s ===\n' "$name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+
+run_suite "native unit tests (ctest, native-debug)" ctest --preset native-debug --progress
+run_suite "wasm unit tests (ctest, wasm-release under node)" ctest --preset wasm-release --progress
+run_suite "artifact sizes (bench/size)" "$repo/bench/size"
+
+printf '\n'
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED suites: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf 'all suites passed\n'

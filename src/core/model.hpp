@@ -243,3 +243,80 @@ struct CallReason {
 BOOST_DESCRIBE_STRUCT(CallReason, (), (id, name, subcodes))
 
 }  // namespace ucs
+
+namespace ucs {
+
+// An entry of onReady's `queues`: a queue the agent can see (calls in, or dials out under).
+struct QueueInfo {
+    int id = 0;
+    std::string name;
+    QueueType type = QueueType::incoming;
+    std::optional<std::string> number;  // the number callers dial to reach it
+
+    friend bool operator==(const QueueInfo&, const QueueInfo&) = default;
+};
+BOOST_DESCRIBE_STRUCT(QueueInfo, (), (id, name, type, number))
+
+// An entry of onReady's `groups` (the enum behind *_group_id).
+struct Group {
+    int id = 0;
+    std::string name;
+
+    friend bool operator==(const Group&, const Group&) = default;
+};
+BOOST_DESCRIBE_STRUCT(Group, (), (id, name))
+
+// An entry of onReady's `agents`: a colleague as the bar shows them (for transfers, say).
+struct AgentInfo {
+    int id = 0;
+    std::string username;
+    std::string displayname;
+    AgentStatus status = AgentStatus::OFFLINE;
+    std::optional<std::string> reason;
+    std::optional<std::string> extension;  // the paired phone, when there is one
+
+    friend bool operator==(const AgentInfo&, const AgentInfo&) = default;
+};
+BOOST_DESCRIBE_STRUCT(AgentInfo, (), (id, username, displayname, status, reason, extension))
+
+// The object onReady receives and state() returns (API-DECISIONS.md), less `ringingSound`, which
+// is the bar's own setting and added by it.
+struct ReadyState {
+    AgentStatus status = AgentStatus::OFFLINE;
+    std::optional<std::string> reason;
+    std::optional<Call> call;
+    User user;
+    std::optional<Device> device;
+    std::vector<AuxReason> auxReasons;
+    std::vector<CallReason> callReasons;
+    std::vector<QueueInfo> queues;
+    std::vector<Group> groups;
+    std::vector<AgentInfo> agents;
+    int waitingCallers = 0;
+    Timestamp now = 0;
+
+    friend bool operator==(const ReadyState&, const ReadyState&) = default;
+};
+BOOST_DESCRIBE_STRUCT(ReadyState, (),
+                      (status, reason, call, user, device, auxReasons, callReasons, queues, groups, agents,
+                       waitingCallers, now))
+
+// An account code set on a call (setAccountCode); sub is the second level.
+struct AccountCode {
+    std::string code;
+    std::optional<std::string> sub;
+
+    friend bool operator==(const AccountCode&, const AccountCode&) = default;
+};
+BOOST_DESCRIBE_STRUCT(AccountCode, (), (code, sub))
+
+// A row of a user's call history: the call as it ended and the account codes set on it.
+struct HistoryEntry {
+    Call call;
+    std::vector<AccountCode> account_codes;
+
+    friend bool operator==(const HistoryEntry&, const HistoryEntry&) = default;
+};
+BOOST_DESCRIBE_STRUCT(HistoryEntry, (), (call, account_codes))
+
+}  // namespace ucs

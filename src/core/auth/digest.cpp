@@ -6,6 +6,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 namespace ucs::auth {
 
 struct Sha1::State {
@@ -40,8 +42,14 @@ Sha256Digest sha256(std::string_view bytes) {
     return hash.finish();
 }
 
-// RFC 2104: H((K ^ opad) || H((K ^ ipad) || m)), block size 64.
-Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
+// RFC 2104: H((K ^ opad) || H((K ^ ipad) || m)), block size 64. The state keeps both hashes with
+// their pad block already absorbed; mac() continues copies of them.
+struct HmacSha256::State {
+    SHA256_CTX inner;
+    SHA256_CTX outer;
+};
+
+HmacSha256::HmacSha256(std::string_view key) : state_(std::make_unique<State>()) {
     constexpr std::size_t block_size = 64;
     std::array<std::uint8_t, block_size> block{};
     if (key.size() > block_size) {
@@ -52,17 +60,30 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
     }
     std::array<std::uint8_t, block_size> pad{};
     for (std::size_t i = 0; i < block_size; ++i) pad[i] = block[i] ^ 0x36;
-    Sha256 inner;
-    inner.update(as_bytes(pad));
-    inner.update(message);
-    const Sha256Digest inner_digest = inner.finish();
+    SHA256_Init(&state_->inner);
+    SHA256_Update(&state_->inner, pad.data(), pad.size());
     for (std::size_t i = 0; i < block_size; ++i) pad[i] = block[i] ^ 0x5c;
-    Sha256 outer;
-    outer.update(as_bytes(pad));
-    outer.update(as_bytes(inner_digest));
+    SHA256_Init(&state_->outer);
+    SHA256_Update(&state_->outer, pad.data(), pad.size());
     OPENSSL_cleanse(block.data(), block.size());
     OPENSSL_cleanse(pad.data(), pad.size());
-    return outer.finish();
 }
+
+HmacSha256::~HmacSha256() { OPENSSL_cleanse(state_.get(), sizeof(State)); }
+
+Sha256Digest HmacSha256::mac(std::string_view message) const {
+    State running = *state_;
+    Sha256Digest inner_digest{};
+    SHA256_Update(&running.inner, message.data(), message.size());
+    SHA256_Final(inner_digest.data(), &running.inner);
+    Sha256Digest out{};
+    SHA256_Update(&running.outer, inner_digest.data(), inner_digest.size());
+    SHA256_Final(out.data(), &running.outer);
+    OPENSSL_cleanse(&running, sizeof(running));
+    OPENSSL_cleanse(inner_digest.data(), inner_digest.size());
+    return out;
+}
+
+Sha256Digest hmac_sha256(std::string_view key, std::string_view message) { return HmacSha256(key).mac(message); }
 
 }  // namespace ucs::auth

@@ -187,7 +187,7 @@ std::optional<std::string> Engine::Impl::call_of_agent(int user_id, bool prefer_
 
 // ---- statistics -------------------------------------------------------------------------------
 
-void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call, HangupCause cause) {
+void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call) {
     UserStatistics& stats = directory.user_statistics[user_id];
     const bool is_callee = call.callee && call.callee->user_id == user_id;
     const std::int64_t ring_seconds = std::max<Millis>(0, (call.connected ? *call.connected * 1000 : now) - call.ring_started) / 1000;
@@ -205,10 +205,6 @@ void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call, Han
             stats.in_talktime += talk_seconds;
             queue_stats.talktime += talk_seconds;
         }
-        if (cause == HangupCause::transfer) {
-            ++stats.transferred;
-            ++queue_stats.transferred;
-        }
         store.save_queue_statistics(user_id, *call.queue_id, queue_stats);
     } else if (!is_callee) {  // the agent placed the call
         if (!call.connected) {
@@ -218,9 +214,16 @@ void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call, Han
             stats.out_talktime += talk_seconds;
             if (call.outbound_id) stats.talktime += talk_seconds;
         }
-        if (cause == HangupCause::transfer) ++stats.transferred;
-    } else if (cause == HangupCause::transfer) {
-        ++stats.transferred;
+    }
+}
+
+void Engine::Impl::count_transfer(int user_id, const ActiveCall& call, bool external) {
+    UserStatistics& stats = directory.user_statistics[user_id];
+    ++(external ? stats.transferred_external : stats.transferred);
+    if (call.queue_id) {
+        QueueStatistics& queue_stats = directory.queue_statistics[{user_id, *call.queue_id}];
+        ++(external ? queue_stats.transferred_external : queue_stats.transferred);
+        store.save_queue_statistics(user_id, *call.queue_id, queue_stats);
     }
 }
 
@@ -278,7 +281,7 @@ void Engine::Impl::leave_call(ActiveCall& call, int user_id, HangupCause cause) 
     view.disconnected = now_seconds();
     // Durable before anybody hears of the hangup.
     store.save_history(HistoryEntry{view, call.account_codes}, {user_id});
-    call_ended_for_agent(user_id, call, cause);
+    call_ended_for_agent(user_id, call);
     push_to_user(user_id, protocol::event::call_hangup, json::object{{"call", to_json(view)}});
 
     Agent& a = agent(user_id);
@@ -577,10 +580,7 @@ RpcResult Engine::Impl::finish_transfer(int user_id) {
     const CallState target_state = consultation.state == CallState::connected ? CallState::connected : CallState::invitation;
 
     // The agent leaves both calls; the consultation call ends for the target too.
-    if (external) {
-        ++directory.user_statistics[user_id].transferred_external;
-        if (original.queue_id) ++directory.queue_statistics[{user_id, *original.queue_id}].transferred_external;
-    }
+    count_transfer(user_id, original, external);
     leave_call(original, user_id, HangupCause::transfer);
     const std::string consultation_id = consultation.uniqueid;
     consultation.consultation_of.reset();
@@ -618,10 +618,7 @@ RpcResult Engine::Impl::blind_transfer(int user_id, const json::object& params) 
     if (p->number == own->device.extension) return rpc_fail(ErrorCode::invalid_params, "params.number: that is your own phone", {{"field", "params.number"}});
 
     const DeviceRecord* target_device = device_by_extension(p->number);
-    if (target_device == nullptr) {
-        ++directory.user_statistics[user_id].transferred_external;
-        if (call.queue_id) ++directory.queue_statistics[{user_id, *call.queue_id}].transferred_external;
-    }
+    count_transfer(user_id, call, target_device == nullptr);
     const bool agent_was_callee = call.callee && call.callee->user_id == user_id;
     leave_call(call, user_id, HangupCause::transfer);
     Party target = target_device != nullptr ? line_party(*target_device) : trunk_party(p->number, std::nullopt);

@@ -327,7 +327,13 @@ void Engine::Impl::handle_frame(Connection& connection, std::string_view frame) 
         params = &p->get_object();
     }
     const std::string method_name(method->get_string());
-    RpcResult result = dispatch(connection, method_name, *params);
+    RpcResult result = rpc_fail(ErrorCode::internal_error, "internal error");
+    try {
+        result = dispatch(connection, method_name, *params);
+    } catch (const std::exception& e) {
+        // A bug must cost one request, never the connection or the server.
+        result = rpc_fail(ErrorCode::internal_error, std::string("internal error in ") + method_name + ": " + e.what());
+    }
     if (result) {
         send(connection.id, protocol::result_frame(reply_id, std::move(result).value()));
     } else {

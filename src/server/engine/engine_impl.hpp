@@ -198,7 +198,8 @@ struct Engine::Impl {
     void far_end_acts(ActiveCall& call);
     void arm_far_end(ActiveCall& call);
     void ring_line(ActiveCall& call, const DeviceRecord& device);
-    void call_ended_for_agent(int user_id, const ActiveCall& call, HangupCause cause);
+    void call_ended_for_agent(int user_id, const ActiveCall& call);
+    void count_transfer(int user_id, const ActiveCall& call, bool external);  // transferred / transferred_external
 
     RpcResult answer(int user_id);
     RpcResult dial(int user_id, const boost::json::object& params);

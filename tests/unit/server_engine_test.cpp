@@ -78,6 +78,7 @@ TEST_CASE("a queue call rings the agent, is answered, held, resumed and hung up,
     auto acw = alice.next_event("agent.state");
     REQUIRE(acw);
     CHECK(acw->at("status") == "ACW");
+    CHECK(acw->at("until") == h.now_seconds() + 10);
     h.advance(9'900);
     CHECK_FALSE(alice.next_event("agent.state"));
     h.advance(200);

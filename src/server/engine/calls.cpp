@@ -291,8 +291,7 @@ void Engine::Impl::leave_call(ActiveCall& call, int user_id, HangupCause cause) 
     if (call.callee && call.callee->user_id == user_id) call.callee->user_id.reset();
     if (answered_queue_call && user_logged_in(user_id)) {
         const QueueRecord* queue = queue_by_id(*call.queue_id);
-        set_status(user_id, AgentStatus::ACW, std::nullopt);
-        a.acw_until = now + Millis{queue != nullptr ? queue->wrapup_seconds : 10} * 1000;
+        set_status(user_id, AgentStatus::ACW, std::nullopt, now + Millis{queue != nullptr ? queue->wrapup_seconds : 10} * 1000);
     }
     refresh_idle(a);
     user_changed(user_id);

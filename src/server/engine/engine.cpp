@@ -767,16 +767,19 @@ void Engine::Impl::refresh_idle(Agent& a) {
     }
 }
 
-void Engine::Impl::set_status(int user_id, AgentStatus status, std::optional<std::string> reason) {
+void Engine::Impl::set_status(int user_id, AgentStatus status, std::optional<std::string> reason,
+                              std::optional<Millis> acw_until) {
     Agent& a = agent(user_id);
     account_status_time(a);
     a.status_since = now;
     a.status = status;
     a.reason = status == AgentStatus::AUX ? std::move(reason) : std::nullopt;
-    a.acw_until.reset();
+    a.acw_until = status == AgentStatus::ACW ? acw_until : std::nullopt;
     refresh_idle(a);
-    push_to_user(user_id, protocol::event::agent_state,
-                 json::object{{"status", to_json(a.status)}, {"reason", a.reason ? json::value(*a.reason) : json::value()}});
+    json::object params{{"status", to_json(a.status)}, {"reason", a.reason ? json::value(*a.reason) : json::value()}};
+    // Automatic wrap-up says when it ends, so the bar can count down.
+    if (a.acw_until) params["until"] = *a.acw_until / 1000;
+    push_to_user(user_id, protocol::event::agent_state, params);
     user_changed(user_id);
 }
 

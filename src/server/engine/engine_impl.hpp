@@ -171,7 +171,8 @@ struct Engine::Impl {
                     const boost::json::object& params);
 
     // ---- agents (engine.cpp) ----
-    void set_status(int user_id, AgentStatus status, std::optional<std::string> reason);
+    void set_status(int user_id, AgentStatus status, std::optional<std::string> reason,
+                    std::optional<Millis> acw_until = std::nullopt);
     void account_status_time(Agent& agent);
     void refresh_idle(Agent& agent);
     User render_user(int user_id);

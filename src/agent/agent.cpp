@@ -48,6 +48,7 @@ constexpr StateMask ready = bit(AppState::READY);
 struct MethodRule {
     std::string_view name;
     StateMask allowed;
+    bool documented = true;  // installed on window.ucsOperator; the others are the GUI's
 };
 
 constexpr std::array method_rules{
@@ -77,6 +78,9 @@ constexpr std::array method_rules{
     MethodRule{"selectRingingSound", ready},
     MethodRule{"testRingingSound", ready},
     MethodRule{"stopRingingSoundTest", ready},
+    MethodRule{"history", ready, false},           // call history for the GUI, debounced when asked
+    MethodRule{"closeAccountCode", ready, false},  // the GUI closed the account-code table
+    MethodRule{"dismiss", any_state, false},       // the GUI closed a notification
 };
 
 constexpr std::array ringing_sounds{"default", "christmas", "lovingYou", "quest", "rush"};
@@ -115,7 +119,8 @@ std::string token_text(std::string_view bytes) {
 const std::vector<std::string_view>& method_names() {
     static const std::vector<std::string_view> names = [] {
         std::vector<std::string_view> out;
-        for (const auto& rule : method_rules) out.push_back(rule.name);
+        for (const auto& rule : method_rules)
+            if (rule.documented) out.push_back(rule.name);
         return out;
     }();
     return names;
@@ -173,6 +178,14 @@ struct Agent::Impl {
 
     std::vector<Notification> notifications;
     std::uint32_t next_notification = 1;
+
+    // For the GUI.
+    json::array devices;                          // the phones offered in IDENTIFY (listDevices)
+    std::optional<std::int64_t> acw_until;        // Unix seconds when automatic wrap-up ends
+    std::optional<std::string> account_code_for;  // autoOpenAccountCode: the call to classify
+    json::value history = json::array{};
+    json::object history_filter;
+    std::optional<PromiseId> history_promise;
 
     // ---- effects helpers ----
     void fire(std::string_view callback, json::array args = {}) { effects.emplace_back(FireCallback{std::string(callback), std::move(args)}); }
@@ -415,7 +428,11 @@ struct Agent::Impl {
             fire("onIdentify", {json::array{}});
             return;
         }
-        request(m::devices, {}, std::nullopt, [this](const json::value& list) { fire("onIdentify", {list}); },
+        request(m::devices, {}, std::nullopt,
+                [this](const json::value& list) {
+                    devices = list.as_array();
+                    fire("onIdentify", {list});
+                },
                 [this](const RpcFailure& f) {
                     warn("could not list phones: " + f.message);
                     fire("onIdentify", {json::array{}});
@@ -547,6 +564,7 @@ struct Agent::Impl {
             const std::string uniqueid(call.at("uniqueid").as_string());
             if (name == ev::call_hangup) {
                 calls.erase(uniqueid);
+                if (config.autoOpenAccountCode) account_code_for = uniqueid;
             } else {
                 calls[uniqueid] = call;
             }
@@ -564,6 +582,8 @@ struct Agent::Impl {
         if (name == ev::agent_state) {
             status = std::string(params.at("status").as_string());
             reason = params.at("reason");
+            const json::value* until = params.if_contains("until");
+            acw_until = until != nullptr && until->is_number() ? std::optional(until->to_number<std::int64_t>()) : std::nullopt;
             fire("onStateChange", {json::object{{"status", status}, {"reason", reason}}});
         } else if (name == ev::user) {
             user = params.at("user").as_object();
@@ -634,6 +654,20 @@ struct Agent::Impl {
             effects.emplace_back(CancelTimer{Timer::notification_expiry});
         }
     }
+
+    void send_history_query() {
+        const auto promise = history_promise;
+        history_promise.reset();
+        request(m::history, history_filter, std::nullopt,
+                [this, promise](const json::value& rows) {
+                    history = rows;
+                    view_changed();
+                    resolve(promise, rows);
+                },
+                [this, promise](const RpcFailure& f) { reject(promise, f.name, f.message); });
+    }
+
+    json::value view(Millis at) const;
 
     // ---- methods ----
     void call(std::string_view method, const json::array& args, PromiseId promise);
@@ -875,10 +909,114 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
         effects.emplace_back(SetCookie{std::string(ringing_sound_cookie), sound, cookie_year});
         view_changed();
         resolve(promise, json::value(sound));
+    } else if (method == "history") {
+        // The GUI's filter: {direction?, number?, since?, until?, limit?, offset?}.
+        history_filter = arg(0).is_object() ? arg(0).get_object() : json::object{};
+        if (history_promise) resolve(history_promise, history);  // superseded by this newer filter
+        history_promise = promise;
+        if (config.debounceRequests) {
+            effects.emplace_back(StartTimer{Timer::history_debounce, 500});
+        } else {
+            send_history_query();
+        }
+    } else if (method == "closeAccountCode") {
+        account_code_for.reset();
+        view_changed();
+        resolve(promise);
+    } else if (method == "dismiss") {
+        if (arg(0).is_number()) {
+            const auto id = arg(0).to_number<std::uint32_t>();
+            std::erase_if(notifications, [&](const Notification& n) { return n.id == id; });
+            view_changed();
+        }
+        resolve(promise);
     } else if (method == "testRingingSound" || method == "stopRingingSoundTest") {
         // The ringtones come with the softphone; until then there is nothing to play.
         resolve(promise);
     }
+}
+
+
+// ---- the GUI's view model -----------------------------------------------------------------------
+
+json::value Agent::Impl::view(Millis at) const {
+    json::object v;
+    v["state"] = to_string(state);
+    v["connected"] = socket_up && handshake_done;
+    // The user's locale wins over the page's lang once known (API-DECISIONS.md).
+    std::string lang = config.lang;
+    if (auto locale = user.if_contains("locale"); locale && locale->is_string() && (locale->get_string() == "cs" || locale->get_string() == "en")) {
+        lang = std::string(locale->get_string());
+    }
+    v["lang"] = lang;
+    json::object login{{"username", ""}, {"remembered", false}};
+    if (auto it = environment.cookies.find(std::string(remember_cookie)); it != environment.cookies.end()) {
+        login["username"] = it->second.substr(0, it->second.find(' '));
+        login["remembered"] = true;
+    }
+    v["login"] = login;
+    v["devices"] = devices;
+    v["device"] = device ? json::value(*device) : json::value(nullptr);
+    v["confirmDevice"] = state == AppState::DEVICE && config.confirmDevice;
+    v["user"] = user;
+    v["status"] = status;
+    v["reason"] = reason;
+    v["acwRemaining"] = status == "ACW" && acw_until ? json::value(std::max<std::int64_t>(0, *acw_until - at / 1000)) : json::value(nullptr);
+    if (ready_state) {
+        v["auxReasons"] = ready_state->at("auxReasons");
+        v["callReasons"] = ready_state->at("callReasons");
+        v["queueNames"] = ready_state->at("queues");
+        v["agents"] = ready_state->at("agents");
+    }
+    v["waitingCallers"] = waiting_callers;
+    v["ringingSound"] = ringing_sound;
+
+    // Calls and what may be done with them now.
+    json::array call_list;
+    bool ringing_in = false, connected = false, held = false, consulting = false;
+    for (const auto& [uniqueid, call] : calls) {
+        call_list.push_back(call);
+        const int s = call.at("state").to_number<int>();
+        const bool incoming = call.at("direction") == "INCOMING";
+        ringing_in |= s == 2 && incoming;
+        connected |= s == 3;
+        held |= s == 4 || s == 5;
+    }
+    consulting = held && calls.size() > 1;
+    const bool ready_with_phone = state == AppState::READY && device.has_value();
+    v["calls"] = std::move(call_list);
+    v["actions"] = json::object{
+        {"answer", ready_with_phone && ringing_in},
+        {"hangup", ready_with_phone && !calls.empty()},
+        {"hold", ready_with_phone && connected},
+        {"unhold", ready_with_phone && held && !connected},
+        {"mute", ready_with_phone && (connected || held)},
+        {"transfer", ready_with_phone && connected && !consulting},
+        {"finishTransfer", ready_with_phone && consulting},
+        {"blindTransfer", ready_with_phone && (connected || held)},
+        {"dial", ready_with_phone && !connected && (calls.empty() || held)},
+        {"changeStatus", state == AppState::READY},
+    };
+    v["accountCodeFor"] = account_code_for ? json::value(*account_code_for) : json::value(nullptr);
+    v["history"] = history;
+    v["historyFilter"] = history_filter;
+
+    // Notifications for this state: bound ones only in theirs.
+    json::array shown;
+    for (const auto& n : notifications) {
+        if (n.bound_state && *n.bound_state != state) continue;
+        shown.push_back(json::object{{"id", n.id}, {"title", n.title}, {"type", n.type},
+                                     {"group", n.group ? json::value(*n.group) : json::value(nullptr)},
+                                     {"bound", n.bound_state.has_value()}});
+    }
+    v["notifications"] = std::move(shown);
+    v["options"] = json::object{
+        {"showDialControl", config.showDialControl}, {"showBottomMenu", config.showBottomMenu},
+        {"topMenuNameContent", config.topMenuNameContent}, {"listDevices", config.listDevices},
+        {"confirmUnload", config.confirmUnload}, {"notifyWaitingCallers", config.notifyWaitingCallers},
+        {"debounceRequests", config.debounceRequests}, {"autoOpenAccountCode", config.autoOpenAccountCode},
+    };
+    return v;
 }
 
 // ---- the public face ------------------------------------------------------------------------------
@@ -942,7 +1080,7 @@ void Agent::timer_fired(Timer timer, Millis now) {
         if (removed > 0) impl_->view_changed();
         break;
     }
-    case Timer::history_debounce: break;
+    case Timer::history_debounce: impl_->send_history_query(); break;
     }
 }
 
@@ -957,6 +1095,7 @@ void Agent::call(std::string_view method, const json::array& args, PromiseId pro
 }
 
 json::value Agent::state() const { return impl_->state == AppState::READY ? impl_->state_object() : json::value(nullptr); }
+json::value Agent::view(Millis now) const { return impl_->view(now); }
 AppState Agent::app_state() const { return impl_->state; }
 const std::vector<Notification>& Agent::notifications() const { return impl_->notifications; }
 const Config& Agent::config() const { return impl_->config; }

@@ -120,6 +120,9 @@ public:
     void call(std::string_view method, const boost::json::array& args, PromiseId promise, Millis now);
     // state(): the onReady object plus ringingSound, or null outside READY.
     [[nodiscard]] boost::json::value state() const;
+    // Everything the GUI renders, with the engine's decisions made (which buttons are enabled,
+    // which notifications show in this state, whether the account-code table is open).
+    [[nodiscard]] boost::json::value view(Millis now) const;
 
     [[nodiscard]] AppState app_state() const;
     [[nodiscard]] const std::vector<Notification>& notifications() const;
@@ -134,6 +137,7 @@ private:
 };
 
 // The method names the loader installs on window.ucsOperator (documented ones and aliases).
+// The GUI also calls internal ones ("history", "closeAccountCode") through the same entry point.
 const std::vector<std::string_view>& method_names();
 
 }  // namespace ucs::agent

@@ -331,3 +331,74 @@ TEST_CASE("logout returns to credentials and forgets the remember cookie", "[age
     CHECK_FALSE(h.cookies().contains("ucsOperatorRemember"));
     CHECK(h.last("onCredentials"));
 }
+
+TEST_CASE("the view enables exactly the call buttons the call's state allows", "[agent][view]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"READY"});
+    auto actions = [&] { return h.agent().view(h.server().now()).at("actions").as_object(); };
+    CHECK(actions().at("dial") == true);
+    CHECK(actions().at("answer") == false);
+    CHECK(actions().at("hangup") == false);
+    h.ring_queue(1);
+    CHECK(actions().at("answer") == true);
+    CHECK(actions().at("hold") == false);
+    h.call("answer");
+    CHECK(actions().at("answer") == false);
+    CHECK(actions().at("hold") == true);
+    CHECK(actions().at("transfer") == true);
+    CHECK(actions().at("dial") == false);
+    h.call("hold");
+    CHECK(actions().at("unhold") == true);
+    CHECK(actions().at("hold") == false);
+    CHECK(actions().at("dial") == true);
+}
+
+TEST_CASE("the view counts wrap-up down and opens the account codes after a call", "[agent][view]") {
+    json::object config = url_identifier_config();
+    config["autoOpenAccountCode"] = true;
+    AgentHarness h(config, url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"READY"});
+    const std::string uniqueid = h.ring_queue(1);
+    h.call("answer");
+    h.call("hangup");
+    auto view = h.agent().view(h.server().now());
+    CHECK(view.at("status") == "ACW");
+    CHECK(view.at("acwRemaining") == 10);
+    CHECK(view.at("accountCodeFor") == uniqueid.c_str());
+    h.advance(4'000);
+    CHECK(h.agent().view(h.server().now()).at("acwRemaining") == 6);
+    h.call("closeAccountCode");
+    CHECK(h.agent().view(h.server().now()).at("accountCodeFor").is_null());
+}
+
+TEST_CASE("notifications bound to a state show only in that state", "[agent][view]") {
+    AgentHarness h;
+    h.call("notify", {"Bad password", "error", true, nullptr, "CREDENTIALS"});
+    h.call("notify", {"Welcome", "info"});
+    CHECK(h.agent().view(h.server().now()).at("notifications").as_array().size() == 2);
+    h.call("sso", {"agent1", sso_token(h, "agent1")});
+    auto shown = h.agent().view(h.server().now()).at("notifications").as_array();
+    REQUIRE(shown.size() == 1);
+    CHECK(shown[0].at("title") == "Welcome");
+}
+
+TEST_CASE("the call history filter is debounced by 500 ms when asked", "[agent][view]") {
+    json::object config = url_identifier_config();
+    config["debounceRequests"] = true;
+    AgentHarness h(config, url_identifier());
+    ready_by_sso(h);
+    h.call("dial", {"601555123"});
+    h.call("hangup");
+    const auto first = h.call("history", {json::object{{"number", "6"}}});
+    h.advance(300);
+    const auto second = h.call("history", {json::object{{"number", "601"}}});
+    CHECK(h.settled(first));  // superseded at once
+    h.advance(499);
+    CHECK_FALSE(h.settled(second));
+    h.advance(1);
+    REQUIRE(h.settled(second));
+    CHECK(h.settled(second)->second.as_array().size() == 1);
+    CHECK(h.agent().view(h.server().now()).at("history").as_array().size() == 1);
+}

@@ -20,6 +20,23 @@ endif()
 ucs_expose_system_headers(boost)
 ucs_expose_system_headers(catch2)
 
+# ucs_cached_build(<name> <out-var>): the directory a toolchain script built or unpacked <name> into,
+# from the `current` pointer in the cache outside the clone (toolchain/env.sh's UCS_CACHE_DIR).
+function(ucs_cached_build name out_var)
+  if(DEFINED ENV{UCS_CACHE_DIR})
+    set(cache "$ENV{UCS_CACHE_DIR}")
+  elseif(DEFINED ENV{XDG_CACHE_HOME})
+    set(cache "$ENV{XDG_CACHE_HOME}/ucs-operator")
+  else()
+    set(cache "$ENV{HOME}/.cache/ucs-operator")
+  endif()
+  set(dir "")
+  if(EXISTS "${cache}/${name}/current")
+    file(STRINGS "${cache}/${name}/current" dir LIMIT_COUNT 1)
+  endif()
+  set(${out_var} "${dir}" PARENT_SCOPE)
+endfunction()
+
 add_library(ucs_boost_headers INTERFACE)
 target_include_directories(ucs_boost_headers SYSTEM INTERFACE "${UCS_THIRD_PARTY_INCLUDE}")
 # Boost.JSON is compiled header-only in src/core/json_impl.cpp, the same way in both builds.
@@ -27,16 +44,7 @@ target_compile_definitions(ucs_boost_headers INTERFACE BOOST_JSON_NO_LIB BOOST_A
 
 if(EMSCRIPTEN)
   if(NOT UCS_OPENSSL_WASM_DIR)
-    if(DEFINED ENV{UCS_CACHE_DIR})
-      set(_cache "$ENV{UCS_CACHE_DIR}")
-    elseif(DEFINED ENV{XDG_CACHE_HOME})
-      set(_cache "$ENV{XDG_CACHE_HOME}/ucs-operator")
-    else()
-      set(_cache "$ENV{HOME}/.cache/ucs-operator")
-    endif()
-    if(EXISTS "${_cache}/openssl-wasm/current")
-      file(STRINGS "${_cache}/openssl-wasm/current" UCS_OPENSSL_WASM_DIR LIMIT_COUNT 1)
-    endif()
+    ucs_cached_build(openssl-wasm UCS_OPENSSL_WASM_DIR)
   endif()
   if(NOT UCS_OPENSSL_WASM_DIR OR NOT EXISTS "${UCS_OPENSSL_WASM_DIR}/lib/libcrypto.a")
     message(FATAL_ERROR "OpenSSL for wasm32 not found: run toolchain/openssl-wasm.sh (or set UCS_OPENSSL_WASM_DIR)")
@@ -55,4 +63,27 @@ else()
   find_package(OpenSSL 3.0 REQUIRED)
   add_library(ucs_crypto INTERFACE)
   target_link_libraries(ucs_crypto INTERFACE OpenSSL::Crypto)
+endif()
+
+# libphonenumber (ucsd's E.164 normalisation). Debian's libphonenumber-dev cannot be installed beside
+# libboost1.81-dev, so toolchain/phonenumber-dev.sh unpacks its headers into the cache and points
+# lib/libphonenumber.so at the installed runtime (libphonenumber8). The headers are used without
+# I18N_PHONENUMBERS_USE_BOOST: they then lock with pthreads and need only boost/scoped_ptr.hpp from Boost.
+if(NOT EMSCRIPTEN)
+  # Read the pointer on every configure (not cached), so a re-fetched version is picked up; an explicit
+  # -DUCS_PHONENUMBER_DEV_DIR=... still wins.
+  set(_ucs_phonenumber_dir "${UCS_PHONENUMBER_DEV_DIR}")
+  if(NOT _ucs_phonenumber_dir)
+    ucs_cached_build(libphonenumber-dev _ucs_phonenumber_dir)
+  endif()
+  if(NOT _ucs_phonenumber_dir OR NOT EXISTS "${_ucs_phonenumber_dir}/include/phonenumbers/phonenumberutil.h"
+     OR NOT EXISTS "${_ucs_phonenumber_dir}/lib/libphonenumber.so")
+    message(FATAL_ERROR "libphonenumber headers not found: run toolchain/phonenumber-dev.sh "
+                        "(or set UCS_PHONENUMBER_DEV_DIR)")
+  endif()
+  add_library(ucs_phonenumber SHARED IMPORTED GLOBAL)
+  set_target_properties(ucs_phonenumber PROPERTIES
+    IMPORTED_LOCATION "${_ucs_phonenumber_dir}/lib/libphonenumber.so"
+    INTERFACE_INCLUDE_DIRECTORIES "${_ucs_phonenumber_dir}/include")
+  message(STATUS "libphonenumber headers: ${_ucs_phonenumber_dir}")
 endif()

@@ -24,6 +24,9 @@ apt_packages=(
   catch2
   chromium
   dpkg-dev
+  # libphonenumber's runtime and what its headers include; the headers themselves come from
+  # phonenumber-dev.sh (libphonenumber-dev conflicts with libboost1.81-dev).
+  libphonenumber8 libprotobuf-dev libabsl-dev
 )
 
 missing_packages() {
@@ -65,4 +68,5 @@ install_npm_packages() {
 install_apt_packages
 install_npm_packages
 "$repo/toolchain/openssl-wasm.sh"
+"$repo/toolchain/phonenumber-dev.sh"
 log "done"

@@ -1,0 +1,692 @@
+// ucsd's persistence: SqliteStore against a real file in a temporary directory, MemoryStore (the
+// engine tests' stand-in) against the same behavioural cases, the demo directory against SANDBOX.md,
+// and the libphonenumber-backed E.164 normaliser.
+
+#include "core/auth/scram.hpp"
+#include "core/json.hpp"
+#include "server/phone/phone_numbers.hpp"
+#include "server/store/demo_data.hpp"
+#include "server/store/sqlite_store.hpp"
+#include "server/store/system_random.hpp"
+#include "support/memory_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/Database.h>
+
+#include <boost/json.hpp>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using ucs::AccountCode;
+using ucs::Call;
+using ucs::Direction;
+using ucs::HistoryEntry;
+using ucs::server::Directory;
+using ucs::server::HistoryQuery;
+using ucs::server::SqliteStore;
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "ucs-store-test-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    TempDir(TempDir&&) = delete;
+    TempDir& operator=(TempDir&&) = delete;
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+// Reproducible salts.
+class CountingRandom final : public ucs::server::Random {
+public:
+    std::string bytes(std::size_t count) override {
+        std::string out(count, '\0');
+        for (char& c : out) c = static_cast<char>(++state_);
+        return out;
+    }
+
+private:
+    unsigned char state_ = 0;
+};
+
+Directory demo() {
+    CountingRandom random;
+    return ucs::server::demo_directory(random);
+}
+
+std::string hex(const std::string& bytes) {
+    static constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 0xf];
+    }
+    return out;
+}
+
+// Every field of a directory as JSON, so a failed comparison shows where the two differ.
+json::value dump(const Directory& d) {
+    json::object out;
+    json::array users;
+    for (const auto& u : d.users) {
+        users.push_back(json::object{{"id", u.id},
+                                     {"username", u.username},
+                                     {"firstname", u.firstname},
+                                     {"lastname", u.lastname},
+                                     {"email", ucs::to_json(u.email)},
+                                     {"locale", u.locale},
+                                     {"superuser", u.superuser},
+                                     {"group_id", ucs::to_json(u.group_id)},
+                                     {"number", ucs::to_json(u.number)},
+                                     {"data", u.data},
+                                     {"salt", hex(u.verifier.salt)},
+                                     {"iterations", u.verifier.iterations},
+                                     {"stored_key", hex(u.verifier.stored_key)},
+                                     {"server_key", hex(u.verifier.server_key)}});
+    }
+    out["users"] = std::move(users);
+    json::array devices;
+    for (const auto& r : d.devices)
+        devices.push_back(json::object{{"device", ucs::to_json(r.device)}, {"address", ucs::to_json(r.address)}});
+    out["devices"] = std::move(devices);
+    json::array queues;
+    for (const auto& q : d.queues) {
+        queues.push_back(json::object{{"info", ucs::to_json(q.info)},
+                                      {"wrapup_seconds", q.wrapup_seconds},
+                                      {"ring_timeout_seconds", q.ring_timeout_seconds}});
+    }
+    out["queues"] = std::move(queues);
+    json::array memberships;
+    for (const auto& m : d.memberships) {
+        memberships.push_back(json::object{{"user_id", m.user_id},
+                                           {"queue_id", m.queue_id},
+                                           {"priority", m.priority},
+                                           {"supervisor", m.supervisor},
+                                           {"suspended", m.suspended},
+                                           {"team_id", ucs::to_json(m.team_id)}});
+    }
+    out["memberships"] = std::move(memberships);
+    out["groups"] = ucs::to_json(d.groups);
+    out["aux_reasons"] = ucs::to_json(d.aux_reasons);
+    out["call_reasons"] = ucs::to_json(d.call_reasons);
+    json::array tokens;
+    for (const auto& t : d.remember_tokens) {
+        tokens.push_back(json::object{{"token_hash", hex(t.token_hash)}, {"user_id", t.user_id}, {"issued", t.issued}});
+    }
+    out["remember_tokens"] = std::move(tokens);
+    json::object user_statistics;
+    for (const auto& [id, s] : d.user_statistics) {
+        user_statistics[std::to_string(id)] = json::array{s.acwtime,
+                                                          s.auxtime,
+                                                          ucs::to_json(s.auxtimes),
+                                                          s.idletime,
+                                                          s.in_calls_answered,
+                                                          s.in_calls_unanswered,
+                                                          s.in_ringtime,
+                                                          s.in_talktime,
+                                                          s.out_calls_answered,
+                                                          s.out_calls_unanswered,
+                                                          s.out_ringtime,
+                                                          s.out_talktime,
+                                                          s.readytime,
+                                                          s.ringtime,
+                                                          s.talktime,
+                                                          s.transferred,
+                                                          s.transferred_external};
+    }
+    out["user_statistics"] = std::move(user_statistics);
+    json::object queue_statistics;
+    for (const auto& [key, s] : d.queue_statistics) {
+        queue_statistics[std::to_string(key.first) + "/" + std::to_string(key.second)] = json::array{
+            s.answered, s.unanswered, s.ringtime, s.talktime, s.suspendtime, s.transferred, s.transferred_external};
+    }
+    out["queue_statistics"] = std::move(queue_statistics);
+    out["last_call_sequence"] = d.last_call_sequence;
+    return out;
+}
+
+std::string dump_text(const Directory& d) {
+    return json::serialize(dump(d));
+}
+
+// A finished call as the engine would save it.
+Call make_call(const std::string& uniqueid, Direction direction, const std::string& number, std::int64_t created) {
+    Call call;
+    call.uniqueid = uniqueid;
+    call.direction = direction;
+    call.number = number;
+    call.created = created;
+    call.now = created + 60;
+    call.connected = created + 5;
+    call.disconnected = created + 60;
+    call.cause = ucs::HangupCause::caller_hung_up;
+    call.state = ucs::CallState::connected;
+    call.caller_number = direction == Direction::INCOMING ? number : "101";
+    call.called_number = direction == Direction::INCOMING ? "800100200" : number;
+    call.caller_number_norm = "+420" + number;
+    call.caller_name = "Jan Novák";
+    call.caller_user_id = 1;
+    call.caller_line_id = 101;
+    call.data = json::object{{"crm_ticket", 42}, {"tags", json::array{"vip", "přednost"}}};
+    call.id = 7;
+    return call;
+}
+
+std::vector<std::string> uniqueids(const std::vector<HistoryEntry>& entries) {
+    std::vector<std::string> ids;
+    for (const auto& e : entries) ids.push_back(e.call.uniqueid);
+    return ids;
+}
+
+// The two stores behind the shared behavioural cases. reopen() is a restart: for SQLite a new
+// connection on the same file; memory has nothing to lose within a test.
+struct SqliteStoreFixture {
+    TempDir dir;
+    std::unique_ptr<SqliteStore> store;
+
+    SqliteStoreFixture() : store(std::make_unique<SqliteStore>(dir.path())) { store->seed(demo()); }
+    ucs::server::Store& get() { return *store; }
+    void reopen() {
+        store.reset();  // closes the connection first, as a stopped process would
+        store = std::make_unique<SqliteStore>(dir.path());
+    }
+};
+
+struct MemoryStoreFixture {
+    ucs::test::MemoryStore store{demo()};
+
+    ucs::server::Store& get() { return store; }
+    void reopen() {}
+};
+
+HistoryQuery query_for(int user_id) {
+    HistoryQuery query;
+    query.user_id = user_id;
+    return query;
+}
+
+}  // namespace
+
+// ---- SqliteStore only ---------------------------------------------------------------------------
+
+TEST_CASE("the demo directory seeded into a new store loads back unchanged after a restart", "[store]") {
+    TempDir dir;
+    const Directory seeded = demo();
+    {
+        SqliteStore store(dir.path());
+        CHECK(store.empty());
+        store.seed(seeded);
+        CHECK_FALSE(store.empty());
+        CHECK(dump_text(store.load()) == dump_text(seeded));
+    }
+    SqliteStore reopened(dir.path());
+    CHECK_FALSE(reopened.empty());
+    CHECK(dump_text(reopened.load()) == dump_text(seeded));
+}
+
+TEST_CASE("a directory with every field set loads back from the store exactly as seeded", "[store]") {
+    Directory d = demo();
+    d.users[0].email = "alice@example.com";
+    d.users[0].number = "+420601000001";
+    d.users[0].data = json::object{{"crm_id", "A-1"}, {"skills", json::array{"cs", "en"}}};
+    d.users[1].group_id.reset();
+    d.users[2].verifier.salt = std::string("\0\xff\0salt", 7);  // raw bytes with NULs survive as BLOBs
+    d.memberships[0].team_id = 9;
+    d.memberships[0].suspended = true;
+    d.memberships[1].priority = 3;
+    d.remember_tokens = {{std::string("\x01\x00\x02", 3), 1, 1'700'000'000}, {"hash-b", 2, 1'700'000'100}};
+    ucs::server::UserStatistics stats;
+    stats.acwtime = 11;
+    stats.auxtime = 12;
+    stats.auxtimes = {{"Lunch", 1800}, {"No answer", 5}};
+    stats.in_calls_answered = 3;
+    stats.out_talktime = 99;
+    stats.transferred_external = 1;
+    d.user_statistics[1] = stats;
+    d.user_statistics[4] = {};
+    ucs::server::QueueStatistics queue_stats;
+    queue_stats.answered = 4;
+    queue_stats.suspendtime = 77;
+    d.queue_statistics[{1, 1}] = queue_stats;
+    d.queue_statistics[{3, 2}] = {};
+    d.last_call_sequence = 0xFFFF'FFFF'FFFF'FFF0ULL;  // above INT64_MAX: stored bit for bit
+
+    TempDir dir;
+    SqliteStore(dir.path()).seed(d);
+    CHECK(dump_text(SqliteStore(dir.path()).load()) == dump_text(d));
+}
+
+TEST_CASE("seeding the store is all or nothing", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.path());
+    Directory broken = demo();
+    broken.users.push_back(broken.users.front());  // a duplicate id fails half-way
+    CHECK_THROWS(store.seed(broken));
+    CHECK(store.empty());
+    CHECK(store.load().queues.empty());
+}
+
+TEST_CASE("the store keeps its database file in WAL mode with full sync at the current schema version", "[store]") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path());
+        CHECK(store.journal_mode() == "wal");
+        CHECK(store.synchronous() == 2);  // FULL
+    }
+    REQUIRE(fs::exists(dir.path() / SqliteStore::file_name));
+    // A second connection sees what the file itself records.
+    SQLite::Database raw((dir.path() / SqliteStore::file_name).string());
+    CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version);
+}
+
+TEST_CASE("the store refuses a database written by a newer ucsd", "[store]") {
+    TempDir dir;
+    { SqliteStore store(dir.path()); }
+    {
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("PRAGMA user_version = " + std::to_string(SqliteStore::schema_version + 1));
+    }
+    CHECK_THROWS_WITH(SqliteStore(dir.path()), Catch::Contains("newer than this ucsd"));
+}
+
+TEST_CASE("the store refuses a history row for an unknown user", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.path());
+    store.seed(demo());
+    CHECK_THROWS(store.save_history({make_call("u-1", Direction::INCOMING, "601000001", 100), {}}, {99}));
+    CHECK(store.history_users("u-1").empty());
+}
+
+TEST_CASE("a history row the store saved survives its process being killed right after", "[store]") {
+    TempDir dir;
+    SqliteStore(dir.path()).seed(demo());
+    const Call call = make_call("killed-1", Direction::INCOMING, "601000001", 1000);
+    const std::vector<AccountCode> codes{{"Order", "New"}};
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // As the engine does: save, then (here) die at once, with no destructor, close or checkpoint.
+        // This checks commit-before-return and WAL recovery; the fsync part (power loss) is
+        // synchronous=FULL, checked above.
+        try {
+            SqliteStore store(dir.path());
+            store.save_history({call, codes}, {1});
+            kill(getpid(), SIGKILL);
+        } catch (...) {
+        }
+        _exit(1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL);
+
+    SqliteStore reopened(dir.path());
+    const auto rows = reopened.history(query_for(1));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].call == call);
+    CHECK(rows[0].account_codes == codes);
+}
+
+// ---- both stores: the semantics the engine relies on ----------------------------------------------
+
+TEMPLATE_TEST_CASE("the store keeps saved memberships, tokens, statistics and the call sequence across a restart",
+                   "[store]", SqliteStoreFixture, MemoryStoreFixture) {
+    TestType fixture;
+    ucs::server::MembershipRecord membership{3, 1, 2, false, true, 5};  // agent3 joins Support, suspended
+    fixture.get().save_membership(membership);
+    fixture.get().save_remember_token({"token-hash", 2, 1'700'000'000});
+    ucs::server::UserStatistics stats;
+    stats.talktime = 120;
+    stats.auxtimes = {{"Break", 300}};
+    fixture.get().save_user_statistics(2, stats);
+    ucs::server::QueueStatistics queue_stats;
+    queue_stats.answered = 2;
+    queue_stats.ringtime = 14;
+    fixture.get().save_queue_statistics(2, 1, queue_stats);
+    fixture.get().save_call_sequence(41);
+
+    fixture.reopen();
+    const Directory d = fixture.get().load();
+    REQUIRE(d.memberships.size() == demo().memberships.size() + 1);
+    const auto& saved = d.memberships.back();
+    CHECK(saved.user_id == 3);
+    CHECK(saved.queue_id == 1);
+    CHECK(saved.priority == 2);
+    CHECK(saved.suspended);
+    CHECK(saved.team_id == 5);
+    REQUIRE(d.remember_tokens.size() == 1);
+    CHECK(d.remember_tokens[0].token_hash == "token-hash");
+    CHECK(d.remember_tokens[0].user_id == 2);
+    CHECK(d.remember_tokens[0].issued == 1'700'000'000);
+    REQUIRE(d.user_statistics.contains(2));
+    CHECK(d.user_statistics.at(2).talktime == 120);
+    CHECK(d.user_statistics.at(2).auxtimes == std::map<std::string, std::int64_t>{{"Break", 300}});
+    REQUIRE(d.queue_statistics.contains({2, 1}));
+    CHECK(d.queue_statistics.at({2, 1}).answered == 2);
+    CHECK(d.queue_statistics.at({2, 1}).ringtime == 14);
+    CHECK(d.last_call_sequence == 41);
+}
+
+TEMPLATE_TEST_CASE("a membership saved again is updated in place in the store", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    auto membership = demo().memberships[1];  // agent1 in Sales
+    membership.suspended = true;
+    membership.priority = 4;
+    fixture.get().save_membership(membership);
+    fixture.reopen();
+    const Directory d = fixture.get().load();
+    REQUIRE(d.memberships.size() == demo().memberships.size());
+    CHECK(d.memberships[1].user_id == 1);
+    CHECK(d.memberships[1].queue_id == 2);
+    CHECK(d.memberships[1].suspended);
+    CHECK(d.memberships[1].priority == 4);
+}
+
+TEMPLATE_TEST_CASE("statistics saved again replace the earlier figures in the store", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    ucs::server::UserStatistics first;
+    first.auxtimes = {{"Lunch", 10}, {"Break", 20}};
+    fixture.get().save_user_statistics(1, first);
+    ucs::server::UserStatistics second;
+    second.auxtimes = {{"Lunch", 15}};
+    second.readytime = 3;
+    fixture.get().save_user_statistics(1, second);
+    fixture.reopen();
+    const auto d = fixture.get().load();
+    CHECK(d.user_statistics.at(1).auxtimes == std::map<std::string, std::int64_t>{{"Lunch", 15}});
+    CHECK(d.user_statistics.at(1).readytime == 3);
+}
+
+TEMPLATE_TEST_CASE("a remember token revoked from the store is gone after a restart", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    fixture.get().save_remember_token({"keep", 1, 100});
+    fixture.get().save_remember_token({"drop", 1, 200});
+    fixture.get().revoke_remember_token("drop");
+    fixture.get().revoke_remember_token("never-issued");  // harmless
+    fixture.reopen();
+    const auto tokens = fixture.get().load().remember_tokens;
+    REQUIRE(tokens.size() == 1);
+    CHECK(tokens[0].token_hash == "keep");
+}
+
+TEMPLATE_TEST_CASE("a history row comes back from the store after a restart with the call exactly as saved", "[store]",
+                   SqliteStoreFixture, MemoryStoreFixture) {
+    TestType fixture;
+    const Call call = make_call("ucs-1", Direction::INCOMING, "601000001", 1'700'000'000);
+    const std::vector<AccountCode> codes{{"Order", "New"}, {"Complaint", std::nullopt}};
+    fixture.get().save_history({call, codes}, {1, 2});
+    fixture.reopen();
+
+    const auto alice = fixture.get().history(query_for(1));
+    REQUIRE(alice.size() == 1);
+    CHECK(alice[0].call == call);
+    CHECK(alice[0].account_codes == codes);
+    CHECK(fixture.get().history(query_for(2)).size() == 1);
+    CHECK(fixture.get().history(query_for(3)).empty());
+    CHECK(fixture.get().history_users("ucs-1") == std::vector<int>{1, 2});
+    CHECK(fixture.get().history_users("unknown").empty());
+    CHECK(fixture.get().account_codes("ucs-1") == codes);
+    CHECK(fixture.get().account_codes("unknown").empty());
+}
+
+TEMPLATE_TEST_CASE("store history comes newest first and filters by direction, number, time and page", "[store]",
+                   SqliteStoreFixture, MemoryStoreFixture) {
+    TestType fixture;
+    auto& store = fixture.get();
+    store.save_history({make_call("c1", Direction::INCOMING, "601000001", 1000), {}}, {1});
+    store.save_history({make_call("c2", Direction::OUTGOING, "601000002", 2000), {}}, {1});
+    store.save_history({make_call("c3", Direction::INCOMING, "777000003", 3000), {}}, {1});
+    store.save_history({make_call("c4", Direction::OUTGOING, "601000004", 3000), {}}, {1});  // same second as c3
+    store.save_history({make_call("c5", Direction::INCOMING, "601000005", 5000), {}}, {2});  // someone else's
+
+    auto query = query_for(1);
+    SECTION("newest first, the later saved first within a second") {
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c4", "c3", "c2", "c1"});
+    }
+    SECTION("by direction") {
+        query.direction = Direction::OUTGOING;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c4", "c2"});
+        query.direction = Direction::INCOMING;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c3", "c1"});
+    }
+    SECTION("by a substring of the number, taken literally") {
+        query.number = "6010000";
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c4", "c2", "c1"});
+        query.number = "0003";
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c3"});
+        query.number = "60%";  // no LIKE wildcards
+        CHECK(store.history(query).empty());
+    }
+    SECTION("since is inclusive, until exclusive") {
+        query.since = 2000;
+        query.until = 3000;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c2"});
+        query.until.reset();
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c4", "c3", "c2"});
+    }
+    SECTION("limit and offset page through the newest-first list") {
+        query.limit = 2;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c4", "c3"});
+        query.offset = 2;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c2", "c1"});
+        query.offset = 4;
+        CHECK(store.history(query).empty());
+    }
+    SECTION("filters combine") {
+        query.direction = Direction::INCOMING;
+        query.number = "601";
+        query.since = 500;
+        CHECK(uniqueids(store.history(query)) == std::vector<std::string>{"c1"});
+    }
+}
+
+TEMPLATE_TEST_CASE("saving account codes replaces them in every store row of the call", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    auto& store = fixture.get();
+    store.save_history({make_call("t1", Direction::INCOMING, "601000001", 1000), {{"Complaint", std::nullopt}}}, {1});
+    // The call was transferred to agent2, who hangs up later with the codes as they are then.
+    store.save_history({make_call("t1", Direction::INCOMING, "601000001", 1000), {{"Complaint", std::nullopt}}}, {2});
+    const std::vector<AccountCode> replaced{{"Order", "Change"}, {"Information", std::nullopt}};
+    store.save_account_codes("t1", replaced);
+    fixture.reopen();
+    CHECK(fixture.get().account_codes("t1") == replaced);
+    CHECK(fixture.get().history(query_for(1)).at(0).account_codes == replaced);
+    CHECK(fixture.get().history(query_for(2)).at(0).account_codes == replaced);
+    fixture.get().save_account_codes("t1", {});
+    CHECK(fixture.get().history(query_for(1)).at(0).account_codes.empty());
+}
+
+TEMPLATE_TEST_CASE("a call saved again for the same user replaces its store row", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    auto& store = fixture.get();
+    store.save_history({make_call("r1", Direction::INCOMING, "601000001", 1000), {}}, {1});
+    store.save_history({make_call("r2", Direction::INCOMING, "601000002", 1000), {}}, {1});
+    Call again = make_call("r1", Direction::INCOMING, "601000001", 1000);
+    again.cause = ucs::HangupCause::transfer;
+    store.save_history({again, {}}, {1});
+    const auto rows = store.history(query_for(1));
+    REQUIRE(uniqueids(rows) == std::vector<std::string>{"r2", "r1"});  // r1 keeps its place
+    CHECK(rows[1].call.cause == ucs::HangupCause::transfer);
+    CHECK(store.history_users("r1") == std::vector<int>{1});
+}
+
+TEST_CASE("the memory store counts what the engine saves", "[store]") {
+    ucs::test::MemoryStore store(demo());
+    store.save_history({make_call("m1", Direction::INCOMING, "601000001", 1000), {}}, {1, 2});
+    store.save_remember_token({"hash", 1, 1});
+    CHECK(store.history_saves() == 1);
+    CHECK(store.history_rows() == 2);
+    CHECK(store.remember_token_count() == 1);
+    CHECK(store.saves() == 2);
+}
+
+// ---- the demo directory (SANDBOX.md) ------------------------------------------------------------
+
+TEST_CASE("the demo directory for the store is the one SANDBOX.md documents", "[store]") {
+    const Directory d = demo();
+
+    REQUIRE(d.users.size() == 4);
+    const std::vector<std::vector<std::string>> users{{"agent1", "Alice", "Nováková"},
+                                                      {"agent2", "Bořivoj", "Dvořák"},
+                                                      {"agent3", "Cyril", "Svoboda"},
+                                                      {"super", "Dana", "Veselá"}};
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        INFO(users[i][0]);
+        CHECK(d.users[i].id == static_cast<int>(i) + 1);
+        CHECK(d.users[i].username == users[i][0]);
+        CHECK(d.users[i].firstname == users[i][1]);
+        CHECK(d.users[i].lastname == users[i][2]);
+        CHECK(d.users[i].locale == "cs");
+        CHECK(d.users[i].superuser == (users[i][0] == "super"));
+        CHECK(d.users[i].group_id.has_value());
+        CHECK(d.users[i].verifier.iterations == 4096);
+        CHECK(d.users[i].verifier.salt.size() == 16);
+    }
+    std::set<std::string> salts;
+    for (const auto& u : d.users) salts.insert(u.verifier.salt);
+    CHECK(salts.size() == 4);  // one salt per user
+
+    std::set<std::tuple<int, int, bool>> memberships;
+    for (const auto& m : d.memberships) memberships.insert({m.user_id, m.queue_id, m.supervisor});
+    CHECK(memberships ==
+          std::set<std::tuple<int, int, bool>>{
+              {1, 1, false}, {1, 2, false}, {1, 3, false}, {2, 1, false}, {3, 2, false}, {4, 1, true}, {4, 2, true}});
+
+    REQUIRE(d.devices.size() == 4);
+    for (int i = 0; i < 4; ++i) {
+        const std::string number = std::to_string(101 + i);
+        const auto& r = d.devices[static_cast<std::size_t>(i)];
+        CHECK(r.device == ucs::Device{101 + i, number, "Desk phone " + number, number});
+        CHECK(r.address == (i == 0 ? std::optional<std::string>("127.0.0.1") : std::nullopt));
+    }
+
+    REQUIRE(d.queues.size() == 3);
+    CHECK(d.queues[0].info == ucs::QueueInfo{1, "Support", ucs::QueueType::incoming, "800100200"});
+    CHECK(d.queues[1].info == ucs::QueueInfo{2, "Sales", ucs::QueueType::incoming, "800100300"});
+    CHECK(d.queues[2].info == ucs::QueueInfo{3, "Callback campaign", ucs::QueueType::outgoing, std::nullopt});
+    for (const auto& q : d.queues) {
+        CHECK(q.wrapup_seconds == 10);
+        CHECK(q.ring_timeout_seconds == 20);
+    }
+
+    CHECK(d.aux_reasons ==
+          std::vector<ucs::AuxReason>{{1, "Lunch"}, {2, "Break"}, {3, "Training"}, {4, "Meeting"}, {5, "No answer"}});
+    CHECK(d.call_reasons == std::vector<ucs::CallReason>{{1, "Complaint", {}},
+                                                         {2, "Order", {{1, "New"}, {2, "Change"}}},
+                                                         {3, "Information", {}}});
+    REQUIRE_FALSE(d.groups.empty());
+    for (const auto& u : d.users) {
+        const bool known =
+            std::any_of(d.groups.begin(), d.groups.end(), [&](const ucs::Group& g) { return g.id == *u.group_id; });
+        CHECK(known);
+    }
+    CHECK(d.remember_tokens.empty());
+    CHECK(d.last_call_sequence == 0);
+}
+
+TEST_CASE("agent1 logs in with password demo against the verifier in the store", "[store]") {
+    TempDir dir;
+    ucs::server::SystemRandom random;
+    SqliteStore(dir.path()).seed(ucs::server::demo_directory(random));
+    const Directory d = SqliteStore(dir.path()).load();
+    const auto& stored = d.users.at(0).verifier;
+    const ucs::auth::scram::Verifier verifier{stored.salt, stored.iterations, stored.stored_key, stored.server_key};
+
+    SECTION("the right password") {
+        ucs::auth::scram::Client client("agent1", "demo", "clientnonce123");
+        auto first = ucs::auth::scram::parse_client_first(client.client_first());
+        REQUIRE(first.has_value());
+        ucs::auth::scram::ServerExchange server(*first, verifier, "servernonce456");
+        auto client_final = client.client_final(server.server_first());
+        REQUIRE(client_final.has_value());
+        auto server_final = server.verify_client_final(*client_final);
+        REQUIRE(server_final.has_value());
+        CHECK_FALSE(client.verify_server_final(*server_final).has_value());
+    }
+    SECTION("a wrong password") {
+        ucs::auth::scram::Client client("agent1", "wrong", "clientnonce123");
+        auto first = ucs::auth::scram::parse_client_first(client.client_first());
+        REQUIRE(first.has_value());
+        ucs::auth::scram::ServerExchange server(*first, verifier, "servernonce456");
+        auto client_final = client.client_final(server.server_first());
+        REQUIRE(client_final.has_value());
+        auto server_final = server.verify_client_final(*client_final);
+        REQUIRE_FALSE(server_final.has_value());
+        CHECK(server_final.error() == ucs::auth::scram::Error::bad_proof);
+    }
+}
+
+TEST_CASE("system random returns as many bytes as asked, different each time", "[store]") {
+    ucs::server::SystemRandom random;
+    CHECK(random.bytes(0).empty());
+    const std::string a = random.bytes(32);
+    const std::string b = random.bytes(32);
+    CHECK(a.size() == 32);
+    CHECK(a != b);
+}
+
+// ---- E.164 normalisation (libphonenumber) -------------------------------------------------------
+
+TEST_CASE("phone numbers become E.164 in the default region", "[store][phone]") {
+    const ucs::server::LibPhoneNumbers phones("CZ");
+    CHECK(phones.to_e164("601234567") == "+420601234567");
+    CHECK(phones.to_e164("601 234 567") == "+420601234567");
+    CHECK(phones.to_e164("+1 650 253 0000") == "+16502530000");
+    CHECK(phones.to_e164("00420 601 234 567") == "+420601234567");
+    CHECK(phones.to_e164("800100200") == "+420800100200");  // the demo Support queue's number
+}
+
+TEST_CASE("extensions, empty input and text have no E.164 form", "[store][phone]") {
+    const ucs::server::LibPhoneNumbers phones("CZ");
+    CHECK(phones.to_e164("101") == std::nullopt);
+    CHECK(phones.to_e164("") == std::nullopt);
+    CHECK(phones.to_e164("abc") == std::nullopt);
+    CHECK(phones.to_e164("12345678901234567890") == std::nullopt);
+    CHECK(phones.to_e164("601234567 ext. 12") == std::nullopt);
+}
+
+TEST_CASE("an unknown default region is refused at start-up", "[store][phone]") {
+    CHECK_THROWS_AS(ucs::server::LibPhoneNumbers("XX"), std::invalid_argument);
+    CHECK_NOTHROW(ucs::server::LibPhoneNumbers("US"));
+}

@@ -1,0 +1,143 @@
+#include "server/net/hub.hpp"
+
+#include "core/protocol.hpp"
+#include "server/net/log.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ucs::server::net {
+
+Millis now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Hub::Timer {
+    explicit Timer(boost::asio::io_context& io) : timer(io) {}
+    boost::asio::steady_timer timer;
+};
+
+Hub::Hub(boost::asio::io_context& io, Engine& engine) : engine_(engine), timer_(std::make_unique<Timer>(io)) {
+    arm_timer();
+}
+
+Hub::~Hub() = default;
+
+namespace {
+
+// Engine calls never throw on bad input; an exception is a bug in the engine. It is logged and the
+// server carries on rather than dropping every other agent's connection with it.
+template <class F>
+bool guarded(std::string_view what, F&& call) {
+    try {
+        call();
+        return true;
+    } catch (const std::exception& e) {
+        log_line("engine bug in " + std::string(what) + ": " + e.what());
+        return false;
+    }
+}
+
+}  // namespace
+
+ConnectionId Hub::open(std::weak_ptr<Connection> connection, std::string client_address) {
+    const ConnectionId id = next_id_++;
+    connections_.emplace(id, std::move(connection));
+    guarded("connect", [&] { deliver(engine_.connect(id, std::move(client_address), now_ms())); });
+    arm_timer();
+    return id;
+}
+
+void Hub::receive(ConnectionId id, std::string_view frame) {
+    if (!connections_.contains(id)) return;
+    if (!guarded("receive", [&] { deliver(engine_.receive(id, frame, now_ms())); })) {
+        Output reply;
+        reply.frames.push_back({id, protocol::error_frame(nullptr, protocol::ErrorCode::internal_error,
+                                                          "internal error while handling the frame")});
+        deliver(std::move(reply));
+    }
+    arm_timer();
+}
+
+void Hub::closed(ConnectionId id) {
+    if (connections_.erase(id) == 0) return;
+    guarded("disconnect", [&] { deliver(engine_.disconnect(id, now_ms())); });
+    arm_timer();
+}
+
+HttpResponse Hub::http(const HttpRequest& request) {
+    Output out;
+    HttpResponse response;
+    if (!guarded("http", [&] { response = engine_.http(request, now_ms(), out); })) {
+        response.status = 500;
+        response.body = {{"error", {{"code", "INTERNAL_ERROR"}, {"message", "internal error"}}}};
+    }
+    deliver(std::move(out));
+    arm_timer();
+    return response;
+}
+
+void Hub::shutdown() {
+    stopping_ = true;
+    timer_->timer.cancel();
+    armed_deadline_.reset();
+    // Copy first: close_after_flush does not re-enter, but be robust against it anyway.
+    std::vector<std::shared_ptr<Connection>> live;
+    for (const auto& [id, weak] : connections_)
+        if (auto connection = weak.lock()) live.push_back(std::move(connection));
+    for (const auto& connection : live) connection->close_after_flush(1001);  // going away
+}
+
+void Hub::deliver(Output output) {
+    for (auto& outbound : output.frames) {
+        const auto it = connections_.find(outbound.connection);
+        if (it == connections_.end()) continue;  // gone already: the engine learns through closed()
+        if (auto connection = it->second.lock())
+            connection->send(std::make_shared<const std::string>(std::move(outbound.frame)));
+    }
+    for (const ConnectionId id : output.closes) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) continue;
+        if (auto connection = it->second.lock()) connection->close_after_flush(1000);  // normal
+    }
+}
+
+void Hub::arm_timer() {
+    if (stopping_) return;
+    const std::optional<Millis> deadline = engine_.next_deadline();
+    if (deadline == armed_deadline_) return;  // most frames leave the deadline as it was
+    armed_deadline_ = deadline;
+    if (!deadline) {
+        timer_->timer.cancel();
+        return;
+    }
+    // The deadline is wall-clock time; the wait is measured on the steady clock from now. At
+    // least 1 ms, so an engine that keeps a past deadline cannot starve the sockets.
+    const Millis delay = std::max<Millis>(*deadline - now_ms(), 1);
+    timer_->timer.expires_after(std::chrono::milliseconds(delay));  // cancels the previous wait
+    timer_->timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;  // re-armed or cancelled: `this` may be gone, touch nothing
+        on_timer();
+    });
+}
+
+void Hub::on_timer() {
+    const Millis now = now_ms();
+    const bool early = armed_deadline_ && now < *armed_deadline_;
+    armed_deadline_.reset();
+    // Early: a wake-up that was already queued when the timer was re-armed, or the wall clock
+    // stepped back. Wait again for the real deadline instead of ticking.
+    if (!early) guarded("tick", [&] { deliver(engine_.tick(now)); });
+    arm_timer();
+}
+
+}  // namespace ucs::server::net

@@ -1,0 +1,96 @@
+// ucsd: the UCS server. Wires the parts together: command line, SQLite store (seeded with the demo
+// directory on --demo), phone-number library, engine, and the network shell that runs it.
+
+#include "server/engine/engine.hpp"
+#include "server/net/hub.hpp"
+#include "server/net/log.hpp"
+#include "server/net/options.hpp"
+#include "server/net/server.hpp"
+#include "server/phone/phone_numbers.hpp"
+#include "server/store/demo_data.hpp"
+#include "server/store/system_random.hpp"
+#include "server/store/sqlite_store.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace net = ucs::server::net;
+
+std::string url_host(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
+}
+
+int serve(const net::Options& options) {
+    std::filesystem::create_directories(options.data_dir);
+    ucs::server::SqliteStore store(options.data_dir);
+    ucs::server::SystemRandom random;
+    if (options.demo && store.empty()) {
+        store.seed(ucs::server::demo_directory(random));
+        net::log_line("demo directory loaded into " + options.data_dir.string());
+    }
+    const ucs::server::LibPhoneNumbers phone_numbers(options.region);
+
+    ucs::server::EngineConfig config;
+    if (options.demo) {
+        config.sso_secret = "demo-sso-secret";
+        config.rest_clients["sandbox"] = "sandbox";
+    }
+    // The environment keeps the secret out of `ps`; the flag wins over both.
+    if (const char* secret = std::getenv("UCSD_SSO_SECRET"); secret != nullptr && *secret != '\0')
+        config.sso_secret = secret;
+    if (options.sso_secret) config.sso_secret = *options.sso_secret;
+    for (const auto& [id, secret] : options.rest_clients) config.rest_clients[id] = secret;
+    if (config.sso_secret.empty()) net::log_line("SSO disabled: no --sso-secret");
+
+    ucs::server::Engine engine(std::move(config), store, phone_numbers, random, net::now_ms());
+
+    net::ServerConfig server_config;
+    server_config.host = options.host;
+    server_config.port = options.port;
+    server_config.cert_file = options.cert_file;
+    server_config.key_file = options.key_file;
+    server_config.allowed_origins = options.allowed_origins;
+    server_config.dist_dir = options.dist_dir;
+    server_config.crm_dir = options.www_dir / "examples" / "crm-demo";
+    server_config.console_dir = options.www_dir / "src" / "server" / "console";
+    net::Server server(server_config, engine);
+
+    // Scripts and tests wait for this line (and read the port from it when --listen used port 0).
+    std::printf("ucsd listening on %s://%s:%u/ (data: %s)\n", server.secure() ? "https" : "http",
+                url_host(options.host).c_str(), static_cast<unsigned>(server.port()),
+                std::filesystem::absolute(options.data_dir).string().c_str());
+    std::fflush(stdout);
+
+    server.run();
+    net::log_line("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "ucsd";
+    const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    const auto options = net::parse_options(args);
+    if (!options) {
+        std::cerr << program << ": " << options.error() << "\n\n" << net::usage(program);
+        return 2;
+    }
+    if (options->help) {
+        std::cout << net::usage(program);
+        return 0;
+    }
+    try {
+        return serve(*options);
+    } catch (const std::exception& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return 1;
+    }
+}

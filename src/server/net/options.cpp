@@ -1,0 +1,125 @@
+#include "server/net/options.hpp"
+
+#include <charconv>
+#include <string_view>
+#include <system_error>
+
+namespace ucs::server::net {
+
+namespace {
+
+// "HOST:PORT" or "[V6]:PORT".
+Expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(std::string_view text) {
+    const auto bad = [&] {
+        return Unexpected(std::string("--listen wants HOST:PORT (e.g. 127.0.0.1:8080), got \"") + std::string(text) +
+                          "\"");
+    };
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) return bad();
+    std::string_view host = text.substr(0, colon);
+    const std::string_view port_text = text.substr(colon + 1);
+    if (host.front() == '[') {
+        if (host.size() < 3 || host.back() != ']') return bad();
+        host = host.substr(1, host.size() - 2);
+    }
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) return bad();
+    return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+Options default_options() {
+    Options options;
+    options.dist_dir = UCS_DEFAULT_DIST_DIR;
+    options.www_dir = UCS_DEFAULT_WWW_DIR;
+    return options;
+}
+
+Expected<Options, std::string> parse_options(const std::vector<std::string>& args) {
+    Options options = default_options();
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::optional<std::string> inline_value;
+        if (const auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+            inline_value = flag.substr(eq + 1);
+            flag.resize(eq);
+        }
+        // The value of a flag that takes one: "--flag=value" or the next argument.
+        const auto value = [&]() -> Expected<std::string, std::string> {
+            if (inline_value) return *inline_value;
+            if (i + 1 >= args.size()) return Unexpected(flag + " needs a value");
+            return args[++i];
+        };
+        const auto no_value = [&]() -> std::optional<std::string> {
+            if (inline_value) return flag + " takes no value";
+            return std::nullopt;
+        };
+
+        if (flag == "--help" || flag == "-h") {
+            if (auto e = no_value()) return Unexpected(*e);
+            options.help = true;
+        } else if (flag == "--demo") {
+            if (auto e = no_value()) return Unexpected(*e);
+            options.demo = true;
+        } else if (flag == "--listen") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            auto listen = parse_listen(*v);
+            if (!listen) return Unexpected(listen.error());
+            options.host = listen->first;
+            options.port = listen->second;
+        } else if (flag == "--data" || flag == "--cert" || flag == "--key" || flag == "--dist" || flag == "--www" ||
+                   flag == "--allowed-origin" || flag == "--sso-secret" || flag == "--region" ||
+                   flag == "--rest-client") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            if (v->empty()) return Unexpected(flag + " needs a non-empty value");
+            if (flag == "--data") options.data_dir = *v;
+            if (flag == "--cert") options.cert_file = *v;
+            if (flag == "--key") options.key_file = *v;
+            if (flag == "--dist") options.dist_dir = *v;
+            if (flag == "--www") options.www_dir = *v;
+            if (flag == "--sso-secret") options.sso_secret = *v;
+            if (flag == "--region") options.region = *v;
+            if (flag == "--allowed-origin") {
+                // Browsers send the origin without a trailing slash; a pasted URL often has one.
+                std::string origin = *v;
+                while (origin.ends_with('/')) origin.pop_back();
+                options.allowed_origins.push_back(origin);
+            }
+            if (flag == "--rest-client") {
+                const auto colon = v->find(':');
+                if (colon == 0 || colon == std::string::npos || colon + 1 == v->size())
+                    return Unexpected(std::string("--rest-client wants ID:SECRET"));
+                options.rest_clients[v->substr(0, colon)] = v->substr(colon + 1);
+            }
+        } else {
+            return Unexpected("unknown argument \"" + args[i] + "\"");
+        }
+    }
+    if (options.cert_file.has_value() != options.key_file.has_value())
+        return Unexpected(std::string("--cert and --key go together"));
+    return options;
+}
+
+std::string usage(const std::string& program) {
+    return "usage: " + program + R"( [options]
+
+  --listen HOST:PORT        address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
+  --demo                    load the demo directory into an empty database; REST client sandbox/sandbox,
+                            SSO secret demo-sso-secret unless --sso-secret says otherwise
+  --data DIR                database directory, created if missing (default ./ucsd-data)
+  --cert FILE --key FILE    PEM certificate chain and private key: the port then speaks only https/wss
+  --allowed-origin ORIGIN   a page origin allowed to open the WebSocket (repeatable; default: any)
+  --dist DIR                the built agent bar served under /operator/ (default: the source tree's dist/operator)
+  --www DIR                 root holding examples/crm-demo/ and src/server/console/ (default: the source tree)
+  --sso-secret SECRET       shared SSO secret (or the UCSD_SSO_SECRET environment variable)
+  --rest-client ID:SECRET   a REST API client (repeatable)
+  --region CC               default region for phone numbers without a country code (default CZ)
+  --help                    this text
+)";
+}
+
+}  // namespace ucs::server::net

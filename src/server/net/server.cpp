@@ -1,0 +1,151 @@
+#include "server/net/server.hpp"
+
+#include "server/net/hub.hpp"
+#include "server/net/log.hpp"
+#include "server/net/router.hpp"
+#include "server/net/session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace ucs::server::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+asio::ssl::context make_tls_context(const std::filesystem::path& cert_file, const std::filesystem::path& key_file) {
+    asio::ssl::context tls(asio::ssl::context::tls_server);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    try {
+        tls.use_certificate_chain_file(cert_file.string());
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("cannot load certificate " + cert_file.string() + ": " + e.code().message());
+    }
+    try {
+        tls.use_private_key_file(key_file.string(), asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("cannot load private key " + key_file.string() + ": " + e.code().message());
+    }
+    return tls;
+}
+
+}  // namespace
+
+struct Server::Impl {
+    Impl(const ServerConfig& config, Engine& engine)
+        : hub(io, engine),
+          router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
+          context{hub, router, config.allowed_origins} {
+        if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
+        listen(config.host, config.port);
+    }
+
+    void listen(const std::string& host, std::uint16_t port) {
+        const std::string where = host + ":" + std::to_string(port);
+        try {
+            tcp::resolver resolver(io);
+            const tcp::endpoint endpoint =
+                resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service)
+                    .begin()
+                    ->endpoint();
+            acceptor.open(endpoint.protocol());
+            // A restarted ucsd can bind while the old one's connections sit in TIME_WAIT.
+            acceptor.set_option(asio::socket_base::reuse_address(true));
+            acceptor.bind(endpoint);
+            acceptor.listen(asio::socket_base::max_listen_connections);
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("cannot listen on " + where + ": " + e.code().message());
+        }
+    }
+
+    void accept() {
+        acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+            if (ec) {
+                // Out of file descriptors and the like: back off instead of spinning on the error.
+                log_line("accept: " + ec.message());
+                retry.expires_after(std::chrono::milliseconds(100));
+                retry.async_wait([this](const boost::system::error_code& wait_ec) {
+                    if (!wait_ec) accept();
+                });
+                return;
+            }
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);  // small JSON frames: latency matters
+            if (tls)
+                start_tls_session(std::move(socket), *tls, context);
+            else
+                start_plain_session(std::move(socket), context);
+            accept();
+        });
+    }
+
+    void wait_for_signal() {
+        signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+            if (ec) return;
+            if (stopping) {
+                log_line("second signal, stopping now");
+                io.stop();
+                return;
+            }
+            stopping = true;
+            log_line(std::string("stopping (") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+            boost::system::error_code ignored;
+            acceptor.close(ignored);
+            retry.cancel();
+            hub.shutdown();
+            // Give WebSocket closing handshakes a moment; idle keep-alive HTTP connections would
+            // otherwise hold the loop for their full timeout.
+            grace.expires_after(std::chrono::seconds(1));
+            grace.async_wait([this](const boost::system::error_code&) { io.stop(); });
+            wait_for_signal();
+        });
+    }
+
+    // Declared first, destroyed last: every I/O object below belongs to it.
+    asio::io_context io{1};
+    Hub hub;
+    Router router;
+    SessionContext context;
+    std::optional<asio::ssl::context> tls;
+    tcp::acceptor acceptor{io};
+    asio::steady_timer retry{io};
+    asio::steady_timer grace{io};
+    asio::signal_set signals{io, SIGINT, SIGTERM};
+    bool stopping = false;
+};
+
+Server::Server(const ServerConfig& config, Engine& engine) : impl_(std::make_unique<Impl>(config, engine)) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
+
+bool Server::secure() const {
+    return impl_->tls.has_value();
+}
+
+void Server::run() {
+    impl_->accept();
+    impl_->wait_for_signal();
+    impl_->io.run();
+}
+
+}  // namespace ucs::server::net

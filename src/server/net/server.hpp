@@ -1,0 +1,48 @@
+#pragma once
+// ucsd's network side: one port for HTTP and WebSocket (TLS-only when a certificate is given), run
+// on one thread around one Engine. Beast stays behind this header.
+
+#include "server/engine/engine.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ucs::server::net {
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;                       // 0: any free port; port() tells which
+    std::optional<std::filesystem::path> cert_file;  // with key_file: TLS only
+    std::optional<std::filesystem::path> key_file;
+    std::vector<std::string> allowed_origins;  // WebSocket Origin allow-list; empty: any
+    std::filesystem::path dist_dir;            // /operator/
+    std::filesystem::path crm_dir;             // /
+    std::filesystem::path console_dir;         // /sandbox/
+};
+
+class Server {
+public:
+    // Binds and listens (throws std::system_error / std::runtime_error naming what failed).
+    Server(const ServerConfig& config, Engine& engine);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    Server(Server&&) = delete;
+    Server& operator=(Server&&) = delete;
+
+    [[nodiscard]] std::uint16_t port() const;
+    [[nodiscard]] bool secure() const;
+
+    // Serves until SIGINT or SIGTERM, then closes WebSockets with "going away" and returns.
+    void run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ucs::server::net

@@ -1,0 +1,466 @@
+// The browser edge of the agent bar: the only C++ that knows the page. It builds the sans-IO
+// engine (src/agent) from window.ucsOperator and carries out the effects the engine returns:
+// WebSocket, timers, CRM callbacks, promises, cookies, new tabs and the (for now) one-line view.
+// No rules live here; everything the bar decides, the engine decides.
+//
+// JS entry points (one EMSCRIPTEN_BINDINGS block at the end; web/loader.js is the only caller):
+//   _start(configJson, envJson, settle)  once, after the page's `load` event (or at once with legacyStartup)
+//   _call(method, argsJson, promiseId)   a documented method; settle(promiseId, ok, valueJson) answers it
+//   _state()                             state() as JSON text ("null" outside READY)
+// Values cross the boundary as JSON text: small, and no per-type marshalling code to keep in step.
+
+#include "agent/agent.hpp"
+#include "agent/config.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <emscripten/bind.h>
+#include <emscripten/em_js.h>
+#include <emscripten/eventloop.h>
+#include <emscripten/html5.h>
+#include <emscripten/val.h>
+#include <emscripten/websocket.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace {
+
+namespace json = boost::json;
+namespace agent = ucs::agent;
+using emscripten::val;
+
+// ---- the few page operations that can throw: JS try/catch is the only way to keep them contained ----
+
+// window.ucsOperator[name](...args) with this === window.ucsOperator, looked up now (callbacks may be
+// assigned or replaced at any time). Whatever a CRM callback throws (or an async one rejects with)
+// is logged and goes no further: a broken callback never breaks the bar.
+EM_JS(void, ucs_fire_callback, (const char* name, const char* args_json), {
+    var key = UTF8ToString(name);
+    var target = window.ucsOperator;
+    var fn = target && target[key];
+    if (typeof fn != "function") return;
+    var report = function(e) {
+        console.error("ucsOperator." + key + " threw:", e);
+    };
+    try {
+        var result = fn.apply(target, JSON.parse(UTF8ToString(args_json)));
+        if (result && typeof result.then == "function") result.then(undefined, report);
+    } catch (e) {
+        report(e);
+    }
+});
+
+// document.cookie, or "" where the page may not read it (a sandboxed frame throws SecurityError).
+// The caller frees the returned copy.
+EM_JS(char*, ucs_read_cookies, (), {
+    var text = "";
+    try {
+        text = String(document.cookie);
+    } catch (e) {
+    }
+    var size = lengthBytesUTF8(text) + 1;
+    var copy = _malloc(size);
+    stringToUTF8(text, copy, size);
+    return copy;
+});
+
+// One cookie of the page's own origin; max_age 0 deletes it. Secure on https pages: the remember
+// cookie is a credential.
+EM_JS(void, ucs_write_cookie, (const char* name, const char* value, double max_age), {
+    try {
+        document.cookie = encodeURIComponent(UTF8ToString(name)) + "=" + encodeURIComponent(UTF8ToString(value)) +
+                          "; path=/; SameSite=Lax; max-age=" + max_age +
+                          (location.protocol == "https:" ? "; Secure" : "");
+    } catch (e) {
+        console.warn("ucsOperator: cannot write cookie " + UTF8ToString(name) + ":", e);
+    }
+});
+
+// new WebSocket(url) throws (instead of failing with a close event) on a malformed URL and on an
+// insecure ws: from an https page; emscripten_websocket_new would let that escape through the
+// wasm stack. 1 when the constructor will accept the URL.
+EM_JS(int, ucs_websocket_url_usable, (const char* url), {
+    try {
+        var u = new URL(UTF8ToString(url));
+        if ((u.protocol != "ws:" && u.protocol != "wss:") || u.hash) return 0;
+        var h = u.hostname;
+        var local = h == "localhost" || h == "[::1]" || h.indexOf("127.") == 0;
+        return location.protocol == "https:" && u.protocol == "ws:" && !local ? 0 : 1;
+    } catch (e) {
+        return 0;
+    }
+});
+
+// ---- small helpers ----
+
+agent::Millis now() {
+    return static_cast<agent::Millis>(emscripten_date_now());
+}
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+// The value of a tolerant decodeURIComponent: a malformed escape (which would make the JS function
+// throw on a cookie some other script wrote) is kept as it is.
+std::string percent_decode(std::string_view in) {
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '%' && i + 2 < in.size()) {
+            const int high = hex(in[i + 1]);
+            const int low = hex(in[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out.push_back(static_cast<char>(high * 16 + low));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(in[i]);
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    return text;
+}
+
+// "a=1; b=x%20y" -> {a: "1", b: "x y"}; the first of two same-named cookies wins, as in browsers'
+// most-specific-path-first order.
+std::map<std::string, std::string> parse_cookies(std::string_view text) {
+    std::map<std::string, std::string> cookies;
+    while (!text.empty()) {
+        const auto end = text.find(';');
+        const std::string_view pair = trim(text.substr(0, end));
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        const auto eq = pair.find('=');
+        if (eq == std::string_view::npos) continue;
+        cookies.emplace(percent_decode(trim(pair.substr(0, eq))), percent_decode(trim(pair.substr(eq + 1))));
+    }
+    return cookies;
+}
+
+std::string read_cookies() {
+    const std::unique_ptr<char, decltype(&std::free)> raw(ucs_read_cookies(), &std::free);
+    return {raw.get()};
+}
+
+std::optional<std::string> string_member(const json::object& object, std::string_view key) {
+    const json::value* v = object.if_contains(key);
+    if (v == nullptr || !v->is_string()) return std::nullopt;
+    return std::string(v->get_string());
+}
+
+// crypto.getRandomValues: SCRAM nonces and reconnect jitter.
+class BrowserRandom final : public agent::RandomSource {
+public:
+    std::string bytes(std::size_t count) override {
+        std::string out(count, '\0');
+        val array = val::global("Uint8Array").new_(count);
+        val::global("crypto").call<void>("getRandomValues", array);
+        // Copy straight into `out`: nothing allocates between taking the view and using it.
+        val(emscripten::typed_memory_view(count, reinterpret_cast<unsigned char*>(out.data())))
+            .call<void>("set", array);
+        return out;
+    }
+};
+
+// ---- the host: one engine per page ----
+
+class Host {
+public:
+    Host(agent::Config config, agent::Environment environment, val settle, bool headless)
+        : engine_(std::move(config), std::move(environment), random_),
+          settle_(std::move(settle)),
+          headless_(headless) {}
+
+    void start() {
+        engine_.start(now());
+        view_dirty_ = true;
+        pump();
+    }
+
+    void call(const std::string& method, const std::string& args_json, agent::PromiseId promise) {
+        boost::system::error_code ec;
+        json::value args = json::parse(args_json, ec);
+        if (ec || !args.is_array()) {
+            // The loader hands "null" when JSON.stringify refused the arguments (a cycle, a BigInt).
+            const std::string message = method + ": the arguments cannot be passed to the agent bar (not JSON)";
+            fire("onWarning", json::array{json::value(message)});
+            settle(promise, false, json::object{{"code", "INVALID_ARGUMENT"}, {"message", message}});
+            return;
+        }
+        engine_.call(method, args.get_array(), promise, now());
+        pump();
+    }
+
+    [[nodiscard]] std::string state_json() const { return json::serialize(engine_.state()); }
+
+    static void fire(const std::string& name, const json::array& args) {
+        ucs_fire_callback(name.c_str(), json::serialize(args).c_str());
+    }
+
+private:
+    static constexpr std::size_t timer_count = 4;  // agent::Timer's kinds
+
+    // Carries out the engine's effects until there are none. A CRM callback may call a method
+    // (and so come back here) while a batch is being carried out: its effects are appended to the
+    // engine's queue and carried out after the current batch, in the engine's order.
+    void pump() {
+        if (pumping_) return;
+        pumping_ = true;
+        for (auto effects = engine_.take_effects(); !effects.empty(); effects = engine_.take_effects()) {
+            for (auto& effect : effects) carry_out(effect);
+        }
+        pumping_ = false;
+        if (view_dirty_) render();
+    }
+
+    void carry_out(agent::Effect& effect) {
+        std::visit(Overloaded{
+                       [this](agent::OpenSocket& e) { open_socket(e.url); },
+                       [this](agent::CloseSocket&) { close_socket(); },
+                       [this](agent::SendFrame& e) {
+                           if (socket_ > 0) emscripten_websocket_send_utf8_text(socket_, e.text.c_str());
+                       },
+                       [this](agent::StartTimer& e) { start_timer(e.timer, e.delay); },
+                       [this](agent::CancelTimer& e) { cancel_timer(e.timer); },
+                       [](agent::FireCallback& e) { fire(e.name, e.args); },
+                       [this](agent::SettlePromise& e) { settle(e.promise, e.ok, e.value); },
+                       [](agent::SetCookie& e) {
+                           ucs_write_cookie(e.name.c_str(), e.value.c_str(), static_cast<double>(e.max_age_seconds));
+                       },
+                       [](agent::OpenUrl& e) { open_url(e.url); },
+                       [this](agent::ViewChanged&) { view_dirty_ = true; },
+                   },
+                   effect);
+    }
+
+    void settle(agent::PromiseId promise, bool ok, const json::value& value) {
+        settle_(promise, ok, json::serialize(value));
+    }
+
+    // ---- WebSocket ----
+    void open_socket(const std::string& url) {
+        close_socket();
+        if (ucs_websocket_url_usable(url.c_str()) == 0) {
+            console_error("ucsOperator: the browser refuses a WebSocket to " + url);
+            socket_failed_soon();
+            return;
+        }
+        EmscriptenWebSocketCreateAttributes attributes;
+        emscripten_websocket_init_create_attributes(&attributes);
+        attributes.url = url.c_str();
+        attributes.createOnMainThread = EM_TRUE;
+        const EMSCRIPTEN_WEBSOCKET_T socket = emscripten_websocket_new(&attributes);
+        if (socket <= 0) {
+            socket_failed_soon();
+            return;
+        }
+        socket_ = socket;
+        emscripten_websocket_set_onopen_callback(socket, this, on_socket_open);
+        emscripten_websocket_set_onmessage_callback(socket, this, on_socket_message);
+        emscripten_websocket_set_onclose_callback(socket, this, on_socket_close);
+        // onerror is always followed by onclose, which is what the engine hears about.
+    }
+
+    void close_socket() {
+        if (socket_ <= 0) return;
+        // Deleting drops the handlers: nothing more is heard from this socket.
+        emscripten_websocket_close(socket_, 1000, "");
+        emscripten_websocket_delete(socket_);
+        socket_ = 0;
+    }
+
+    // A socket that could not even be created is reported as closed, after the current batch
+    // (the engine does not expect to hear back while it is still producing effects).
+    void socket_failed_soon() {
+        emscripten_set_timeout(
+            [](void* self) {
+                auto* host = static_cast<Host*>(self);
+                host->engine_.socket_closed(now());
+                host->pump();
+            },
+            0, this);
+    }
+
+    static EM_BOOL on_socket_open(int /*event_type*/, const EmscriptenWebSocketOpenEvent* event, void* self) {
+        auto* host = static_cast<Host*>(self);
+        if (event->socket != host->socket_) return EM_TRUE;
+        host->engine_.socket_open(now());
+        host->pump();
+        return EM_TRUE;
+    }
+
+    static EM_BOOL on_socket_message(int /*event_type*/, const EmscriptenWebSocketMessageEvent* event, void* self) {
+        auto* host = static_cast<Host*>(self);
+        if (event->socket != host->socket_) return EM_TRUE;
+        std::string_view text(reinterpret_cast<const char*>(event->data), event->numBytes);
+        if (event->isText != 0 && !text.empty() && text.back() == '\0') text.remove_suffix(1);  // the glue adds a NUL
+        host->engine_.socket_message(text, now());
+        host->pump();
+        return EM_TRUE;
+    }
+
+    static EM_BOOL on_socket_close(int /*event_type*/, const EmscriptenWebSocketCloseEvent* event, void* self) {
+        auto* host = static_cast<Host*>(self);
+        if (event->socket != host->socket_) return EM_TRUE;
+        emscripten_websocket_delete(host->socket_);
+        host->socket_ = 0;
+        host->engine_.socket_closed(now());
+        host->pump();
+        return EM_TRUE;
+    }
+
+    // ---- timers: one of each kind ----
+    struct TimerSlot {
+        Host* host = nullptr;
+        agent::Timer timer{};
+        long id = 0;  // emscripten_set_timeout's handle; 0 when not armed
+    };
+
+    void start_timer(agent::Timer timer, agent::Millis delay) {
+        cancel_timer(timer);
+        TimerSlot& slot = timers_.at(static_cast<std::size_t>(timer));
+        slot.host = this;
+        slot.timer = timer;
+        slot.id = emscripten_set_timeout(on_timer, static_cast<double>(delay), &slot);
+    }
+
+    void cancel_timer(agent::Timer timer) {
+        TimerSlot& slot = timers_.at(static_cast<std::size_t>(timer));
+        if (slot.id != 0) emscripten_clear_timeout(slot.id);
+        slot.id = 0;
+    }
+
+    static void on_timer(void* data) {
+        auto* slot = static_cast<TimerSlot*>(data);
+        slot->id = 0;
+        slot->host->engine_.timer_fired(slot->timer, now());
+        slot->host->pump();
+    }
+
+    // ---- the page ----
+    static void open_url(const std::string& url) {
+        // Only web addresses: a javascript: URL from call data must never run in the CRM's origin.
+        const std::string_view scheme = std::string_view(url).substr(0, url.find(':'));
+        if (scheme != "https" && scheme != "http") {
+            console_error("ucsOperator: not opening a non-web URL from call data: " + url);
+            return;
+        }
+        val::global("window").call<val>("open", url, std::string("_blank"), std::string("noopener"));
+    }
+
+    static void console_error(const std::string& message) { val::global("console").call<void>("error", message); }
+
+    // Until the GUI arrives: one status line (app state, agent status, current call) in renderTo.
+    void render() {
+        view_dirty_ = false;
+        if (headless_) return;
+        val element = val::global("document").call<val>("getElementById", engine_.config().renderTo);
+        if (element.isNull() || element.isUndefined()) return;
+        std::string line = std::string("UCS agent bar: ") + agent::to_string(engine_.app_state());
+        const json::value state = engine_.state();
+        if (state.is_object()) {
+            const json::object& s = state.get_object();
+            if (auto status = string_member(s, "status")) {
+                line += " \u00b7 " + *status;
+                if (auto reason = string_member(s, "reason")) line += " (" + *reason + ")";
+            }
+            if (const json::value* call = s.if_contains("call"); call != nullptr && call->is_object()) {
+                if (auto number = string_member(call->get_object(), "number")) line += " \u00b7 call " + *number;
+            }
+        }
+        element.set("textContent", line);
+    }
+
+    BrowserRandom random_;  // before engine_, which keeps a reference to it
+    agent::Agent engine_;
+    val settle_;
+    bool headless_ = false;
+    bool pumping_ = false;
+    bool view_dirty_ = false;
+    EMSCRIPTEN_WEBSOCKET_T socket_ = 0;
+    std::array<TimerSlot, timer_count> timers_{};
+};
+
+std::unique_ptr<Host> host;
+
+// ---- the exports ----
+
+void start(const std::string& config_json, const std::string& env_json, val settle) {
+    if (host) return;  // one engine per page; the loader guards this too
+
+    std::vector<std::string> warnings;
+    boost::system::error_code ec;
+    json::value config_value = json::parse(config_json, ec);
+    if (ec || !config_value.is_object()) {
+        warnings.emplace_back("ucsOperator: the configuration cannot be read as JSON; using the defaults");
+        config_value = json::object{};
+    }
+    json::value env_value = json::parse(env_json, ec);
+    if (ec || !env_value.is_object()) env_value = json::object{};
+
+    agent::Environment environment;
+    environment.origin.script_url = string_member(env_value.get_object(), "scriptUrl").value_or("");
+    environment.origin.page_url = string_member(env_value.get_object(), "pageUrl").value_or("");
+    environment.cookies = parse_cookies(read_cookies());
+    val identifier = val::global("URLSearchParams")
+                         .new_(val::global("location")["search"])
+                         .call<val>("get", std::string("identifier"));
+    if (identifier.isString()) environment.url_identifier = identifier.as<std::string>();
+
+    agent::Config config = agent::parse_config(config_value.get_object(), environment.origin, warnings);
+    for (const std::string& warning : warnings) Host::fire("onWarning", json::array{json::value(warning)});
+
+    bool headless = config.headless;
+    if (!headless) {
+        val element = val::global("document").call<val>("getElementById", config.renderTo);
+        if (element.isNull() || element.isUndefined()) {
+            Host::fire("onError", json::array{json::value("ucsOperator: renderTo element #" + config.renderTo +
+                                                          " does not exist; the agent bar runs headless")});
+            headless = true;
+        }
+    }
+
+    host = std::make_unique<Host>(std::move(config), std::move(environment), std::move(settle), headless);
+    host->start();
+}
+
+void call(const std::string& method, const std::string& args_json, agent::PromiseId promise) {
+    if (host) host->call(method, args_json, promise);
+}
+
+std::string state_json() {
+    return host ? host->state_json() : std::string("null");
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(ucs_operator) {
+    emscripten::function("_start", &start);
+    emscripten::function("_call", &call);
+    emscripten::function("_state", &state_json);
+}

@@ -102,6 +102,43 @@ EM_JS(int, ucs_websocket_url_usable, (const char* url), {
     }
 });
 
+// The page going away: pagehide sends the logout beacon (sso with a provider), beforeunload asks the
+// agent to confirm (confirmUnload while logged in). The engine decides both; these only keep what it
+// said last in one small JS object and act on it.
+EM_JS(void, ucs_install_unload_hooks, (), {
+    var page = Module.ucsUnload = {beaconUrl: "", beaconBody: "", ask: false};
+    window.addEventListener("pagehide", function() {
+        if (!page.beaconUrl || !navigator.sendBeacon) return;
+        // text/plain keeps the cross-origin beacon a simple request (no preflight).
+        navigator.sendBeacon(page.beaconUrl, new Blob([page.beaconBody], {type: "text/plain"}));
+    });
+    window.addEventListener("beforeunload", function(event) {
+        if (!page.ask) return;
+        event.preventDefault();
+        event.returnValue = "";
+    });
+});
+
+EM_JS(void, ucs_set_unload_beacon, (const char* url, const char* body), {
+    Module.ucsUnload.beaconUrl = UTF8ToString(url);
+    Module.ucsUnload.beaconBody = UTF8ToString(body);
+});
+
+EM_JS(void, ucs_set_ask_before_unload, (int ask), { Module.ucsUnload.ask = ask != 0; });
+
+// notifyWaitingCallers: a system notification when the page may show one. The bar shows the same
+// message itself (the engine adds it to its notifications), so a refusal costs nothing.
+EM_JS(void, ucs_system_notification, (const char* title, const char* body), {
+    try {
+        if (typeof Notification == "undefined") return;
+        var t = UTF8ToString(title), b = UTF8ToString(body);
+        var show = function() { new Notification(t, {body: b, tag: "ucs-waiting"}); };
+        if (Notification.permission == "granted") show();
+        else if (Notification.permission == "default") Notification.requestPermission().then(function(p) { if (p == "granted") show(); });
+    } catch (e) {
+    }
+});
+
 // ---- small helpers ----
 
 agent::Millis now() {
@@ -197,6 +234,7 @@ public:
           headless_(headless) {}
 
     void start() {
+        ucs_install_unload_hooks();
         engine_.start(now());
         view_dirty_ = true;
         pump();
@@ -254,6 +292,8 @@ private:
                        },
                        [](agent::OpenUrl& e) { open_url(e.url); },
                        [this](agent::ViewChanged&) { view_dirty_ = true; },
+                       [](agent::SystemNotification& e) { ucs_system_notification(e.title.c_str(), e.body.c_str()); },
+                       [](agent::UnloadBeacon& e) { ucs_set_unload_beacon(e.url.c_str(), e.body.c_str()); },
                    },
                    effect);
     }
@@ -378,6 +418,8 @@ private:
     // Until the GUI arrives: one status line (app state, agent status, current call) in renderTo.
     void render() {
         view_dirty_ = false;
+        const json::value view = engine_.view(now());
+        ucs_set_ask_before_unload(view.at("askBeforeUnload").as_bool() ? 1 : 0);
         if (headless_) return;
         val element = val::global("document").call<val>("getElementById", engine_.config().renderTo);
         if (element.isNull() || element.isUndefined()) return;

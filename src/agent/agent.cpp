@@ -150,6 +150,7 @@ struct Agent::Impl {
     std::uint64_t last_seq = 0;
     bool handshake_done = false;
     Millis heartbeat_ms = 15'000;
+    bool ping_outstanding = false;
     bool was_logged_in = false;  // to log in again when the server forgot the session
 
     // Requests in flight and requests waiting for the connection.
@@ -274,12 +275,23 @@ struct Agent::Impl {
 
     void handshake_complete(const json::object& result) {
         handshake_done = true;
+        ping_outstanding = false;
         reconnect_attempt = 0;
         if (auto hb = result.if_contains("heartbeat_ms"); hb && hb->is_int64() && hb->get_int64() > 0) heartbeat_ms = hb->get_int64();
         effects.emplace_back(StartTimer{Timer::heartbeat, heartbeat_ms});
         if (connection_warning_sent) {
             fire("onInfo", {json::value("connection to UCS restored")});
             connection_warning_sent = false;
+        }
+    }
+
+    // sso() with a provider: closing the tab logs the agent out (API-DECISIONS.md).
+    void update_unload_beacon(bool logged_in_now) {
+        if (logged_in_now && sso_provider && session && !config.disableIntegratedAutoLogout) {
+            effects.emplace_back(UnloadBeacon{config.http_url("/api/v1.0/session/logout"),
+                                              json::serialize(json::object{{"session", *session}})});
+        } else {
+            effects.emplace_back(UnloadBeacon{});
         }
     }
 
@@ -345,6 +357,7 @@ struct Agent::Impl {
     // ---- login and pairing ----
     void enter_credentials(bool relogin) {
         set_state(AppState::CREDENTIALS);
+        update_unload_beacon(false);
         user = {};
         device.reset();
         ready_state.reset();
@@ -384,6 +397,7 @@ struct Agent::Impl {
         was_logged_in = true;
         user = r.at("user").as_object();
         remove_group("login");
+        update_unload_beacon(true);
         fire("onUser", {user});
         resolve(promise, user);
         if (auto d = r.if_contains("device"); d && d->is_object() && r.at("state") == "DEVICE") {
@@ -590,8 +604,16 @@ struct Agent::Impl {
         } else if (name == ev::queue_suspend || name == ev::queue_resume) {
             fire(name == ev::queue_suspend ? "onAgentSuspend" : "onAgentResume", {params.at("queueId")});
         } else if (name == ev::waiting_callers) {
+            const auto before = waiting_callers;
             waiting_callers = params.at("waitingCallers").to_number<std::int64_t>();
             fire("onWaitingCallersChange", {json::value(waiting_callers)});
+            // notifyWaitingCallers: agents away from the phone hear about new callers.
+            if (config.notifyWaitingCallers && waiting_callers > before && (status == "ACW" || status == "AUX")) {
+                const std::string body = std::to_string(waiting_callers) + (waiting_callers == 1 ? " caller is" : " callers are") +
+                                         " waiting in your queues";
+                effects.emplace_back(SystemNotification{"UCS: callers waiting", body});
+                notify(body, "info", true, Millis{10'000}, AppState::READY, std::string("waiting"), {});
+            }
         } else if (name == ev::message) {
             json::object message{{"message", params.at("message")}, {"type", params.at("type")},
                                  {"group", params.at("group")}, {"data", params.at("data")}};
@@ -681,14 +703,15 @@ const char* kind_label(json::kind kind) {
     switch (kind) {
     case json::kind::string: return "a string";
     case json::kind::bool_: return "a boolean";
-    case json::kind::int64: return "a number";
+    case json::kind::int64: return "a whole number";
     case json::kind::object: return "an object";
     default: return "a value";
     }
 }
 
+// JS numbers arrive as integers when whole; a fraction where an id or a count belongs is refused.
 bool kind_matches(const json::value& v, json::kind kind) {
-    if (kind == json::kind::int64) return v.is_number();
+    if (kind == json::kind::int64) return v.is_int64() || v.is_uint64();
     return v.kind() == kind;
 }
 
@@ -750,6 +773,7 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
         const std::string password(arg(1).get_string());
         const bool remember = arg(2).is_bool() && arg(2).get_bool();
         scram.emplace(username, password, token_text(random.bytes(18)));
+        sso_provider.reset();
         request(m::login, json::object{{"username", username}, {"client_first", scram->client_first()}}, std::nullopt,
                 [this, promise, remember, username](const json::value& r) {
                     auto client_final = scram->client_final(std::string(r.at("server_first").as_string()));
@@ -792,7 +816,10 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
             sso_provider = std::string(arg(2).get_string());
         }
         request(m::sso, std::move(params), std::nullopt, [this, promise](const json::value& r) { logged_in(r, promise); },
-                [this, promise](const RpcFailure& f) { login_failed(f, promise); });
+                [this, promise](const RpcFailure& f) {
+                    sso_provider.reset();
+                    login_failed(f, promise);
+                });
     } else if (method == "logout") {
         request(m::logout, {}, std::nullopt, [this, promise](const json::value&) {
             forget_remembered();
@@ -889,8 +916,14 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
             bound = parse_state(field("boundState"));
             if (!bound) warn("notify: boundState should be a state name; showing it in any state");
         }
+        std::optional<Millis> timeout;
+        if (field("timeout").is_int64() && field("timeout").get_int64() >= 0) {
+            timeout = field("timeout").get_int64();
+        } else if (!field("timeout").is_null()) {
+            warn("notify: timeout should be a whole number of milliseconds or null; the notification stays");
+        }
         const std::uint32_t id = notify(std::string(field("title").get_string()), type, field("unique").is_bool() && field("unique").get_bool(),
-                                        field("timeout").is_number() ? std::optional<Millis>(field("timeout").to_number<Millis>()) : std::nullopt,
+                                        timeout,
                                         bound, field("group").is_string() ? std::optional<std::string>(std::string(field("group").get_string())) : std::nullopt,
                                         field("other").is_object() ? field("other").get_object() : json::object{});
         resolve(promise, id);
@@ -924,8 +957,8 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
         view_changed();
         resolve(promise);
     } else if (method == "dismiss") {
-        if (arg(0).is_number()) {
-            const auto id = arg(0).to_number<std::uint32_t>();
+        if (arg(0).is_int64()) {
+            const auto id = static_cast<std::uint32_t>(arg(0).get_int64());
             std::erase_if(notifications, [&](const Notification& n) { return n.id == id; });
             view_changed();
         }
@@ -998,6 +1031,7 @@ json::value Agent::Impl::view(Millis at) const {
         {"changeStatus", state == AppState::READY},
     };
     v["accountCodeFor"] = account_code_for ? json::value(*account_code_for) : json::value(nullptr);
+    v["askBeforeUnload"] = config.confirmUnload && state != AppState::CONNECTING && state != AppState::CREDENTIALS;
     v["history"] = history;
     v["historyFilter"] = history_filter;
 
@@ -1070,7 +1104,16 @@ void Agent::timer_fired(Timer timer, Millis now) {
     case Timer::reconnect: impl_->open_socket(); break;
     case Timer::heartbeat:
         if (impl_->socket_up && impl_->handshake_done) {
-            impl_->request(m::ping, {}, std::nullopt, [](const json::value&) {}, [](const RpcFailure&) {});
+            if (impl_->ping_outstanding) {
+                // A whole heartbeat without an answer: the connection is dead even if the socket
+                // has not noticed. Drop it and reconnect.
+                impl_->effects.emplace_back(CloseSocket{});
+                impl_->on_closed();
+                break;
+            }
+            impl_->ping_outstanding = true;
+            impl_->request(m::ping, {}, std::nullopt, [impl = impl_.get()](const json::value&) { impl->ping_outstanding = false; },
+                           [impl = impl_.get()](const RpcFailure&) { impl->ping_outstanding = false; });
             impl_->effects.emplace_back(StartTimer{Timer::heartbeat, impl_->heartbeat_ms});
         }
         break;

@@ -73,9 +73,20 @@ struct OpenUrl {
 };
 // The view model changed: the GUI re-renders.
 struct ViewChanged {};
+// notifyWaitingCallers: a system notification (Notification API); the bar also shows it itself.
+struct SystemNotification {
+    std::string title;
+    std::string body;
+};
+// What to send with navigator.sendBeacon when the page goes away (empty url: nothing). An SSO login
+// with a provider logs the agent out when the tab closes, unless disableIntegratedAutoLogout.
+struct UnloadBeacon {
+    std::string url;
+    std::string body;
+};
 
 using Effect = std::variant<OpenSocket, CloseSocket, SendFrame, StartTimer, CancelTimer, FireCallback, SettlePromise,
-                            SetCookie, OpenUrl, ViewChanged>;
+                            SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon>;
 
 // Randomness for SCRAM nonces and reconnect jitter (crypto.getRandomValues in the browser).
 class RandomSource {

@@ -170,6 +170,12 @@ std::string Config::websocket_url() const {
     return std::string(ws.secure ? "wss://" : "ws://") + ws.hostname + (default_port ? "" : ":" + ws.port) + path;
 }
 
+std::string Config::http_url(std::string_view path) const {
+    const bool default_port = (api.secure && api.port == "443") || (!api.secure && api.port == "80");
+    return std::string(api.secure ? "https://" : "http://") + api.hostname + (default_port ? "" : ":" + api.port) +
+           std::string(path);
+}
+
 Config parse_config(const json::object& page_config, const Origin& origin, std::vector<std::string>& warnings) {
     Config config;
     // api defaults: the script's own URL (ucsd serves it), else the page's.

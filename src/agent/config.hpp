@@ -54,6 +54,8 @@ struct Config {
 
     // The WebSocket URL the bar connects to.
     [[nodiscard]] std::string websocket_url() const;
+    // The URL of an HTTP path on the UCS server (api, not api.ws).
+    [[nodiscard]] std::string http_url(std::string_view path) const;
 };
 
 // Where the page and the script come from; `api` defaults are derived from these.

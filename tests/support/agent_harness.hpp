@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <deque>
+#include <utility>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,6 +84,8 @@ public:
     }
     std::map<std::string, std::string>& cookies() { return cookies_; }
     std::vector<std::string>& opened_urls() { return opened_urls_; }
+    std::vector<std::string>& system_notifications() { return system_notifications_; }
+    const agent::UnloadBeacon& beacon() const { return beacon_; }
     bool socket_open() const { return connection_.has_value(); }
 
     // The server drops the socket (ucsd restarting its network, a proxy timing out...).
@@ -92,6 +95,8 @@ public:
     }
     // While true, the agent's attempts to connect fail.
     void set_unreachable(bool unreachable) { unreachable_ = unreachable; }
+    // While true, frames from the agent vanish on the way (a half-open connection).
+    void blackhole(bool on) { blackhole_ = on; }
 
     // Moves time forward; server deadlines and agent timers fire in order.
     void advance(std::int64_t ms) {
@@ -148,7 +153,7 @@ public:
                 busy = true;
                 std::string frame = std::move(to_server_.front());
                 to_server_.pop_front();
-                if (connection_) server_.send_raw(*connection_, frame);
+                if (connection_ && !blackhole_) server_.send_raw(*connection_, frame);
             }
             if (!busy) return;
         }
@@ -174,7 +179,8 @@ private:
                                                    });
                     agent_->socket_open(server_.now());
                 } else if constexpr (std::is_same_v<E, agent::CloseSocket>) {
-                    drop_connection();
+                    if (connection_) server_.drop_raw(*std::exchange(connection_, std::nullopt), false);
+                    to_server_.clear();
                 } else if constexpr (std::is_same_v<E, agent::SendFrame>) {
                     to_server_.push_back(std::move(e.text));
                 } else if constexpr (std::is_same_v<E, agent::StartTimer>) {
@@ -194,6 +200,10 @@ private:
                     }
                 } else if constexpr (std::is_same_v<E, agent::OpenUrl>) {
                     opened_urls_.push_back(e.url);
+                } else if constexpr (std::is_same_v<E, agent::SystemNotification>) {
+                    system_notifications_.push_back(e.body);
+                } else if constexpr (std::is_same_v<E, agent::UnloadBeacon>) {
+                    beacon_ = e;
                 }
             },
             effect);
@@ -210,8 +220,11 @@ private:
     std::map<agent::PromiseId, std::pair<bool, boost::json::value>> settled_;
     std::map<std::string, std::string> cookies_;
     std::vector<std::string> opened_urls_;
+    std::vector<std::string> system_notifications_;
+    agent::UnloadBeacon beacon_;
     agent::PromiseId next_promise_ = 1;
     bool unreachable_ = false;
+    bool blackhole_ = false;
 };
 
 }  // namespace ucs::test

@@ -138,14 +138,14 @@ public:
         return id;
     }
     void send_raw(server::ConnectionId id, std::string_view frame) { deliver(engine_->receive(id, frame, now_)); }
-    // The server drops a raw connection (as when ucsd restarts its sockets).
-    void drop_raw(server::ConnectionId id) {
+    // A raw connection ends: the server hears of it, and the client too unless it closed it itself.
+    void drop_raw(server::ConnectionId id, bool tell_client = true) {
         auto it = raw_.find(id);
         if (it == raw_.end()) return;
         auto on_close = std::move(it->second.on_close);
         raw_.erase(it);
         deliver(engine_->disconnect(id, now_));
-        on_close();
+        if (tell_client) on_close();
     }
     std::optional<std::int64_t> next_deadline() const { return engine_->next_deadline(); }
     // Sets the clock (never backwards) and runs the engine's timers due by then.

@@ -402,3 +402,55 @@ TEST_CASE("the call history filter is debounced by 500 ms when asked", "[agent][
     CHECK(h.settled(second)->second.as_array().size() == 1);
     CHECK(h.agent().view(h.server().now()).at("history").as_array().size() == 1);
 }
+
+TEST_CASE("an sso login with a provider arms the logout beacon unless disabled", "[agent][unload]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    CHECK(h.beacon().url == "http://127.0.0.1:8080/api/v1.0/session/logout");
+    CHECK(json::parse(h.beacon().body).at("session").is_string());
+    h.call("logout");
+    CHECK(h.beacon().url.empty());
+
+    json::object config = url_identifier_config();
+    config["disableIntegratedAutoLogout"] = true;
+    AgentHarness disabled(config, url_identifier());
+    ready_by_sso(disabled);
+    CHECK(disabled.beacon().url.empty());
+}
+
+TEST_CASE("agents in AUX hear about new waiting callers when notifyWaitingCallers is on", "[agent][view]") {
+    json::object config = url_identifier_config();
+    config["notifyWaitingCallers"] = true;
+    AgentHarness h(config, url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"AUX", "Lunch"});
+    h.ring_queue(1);
+    REQUIRE(h.system_notifications().size() == 1);
+    CHECK(h.system_notifications()[0] == "1 caller is waiting in your queues");
+    h.call("changeStatus", {"READY"});  // the caller now rings this agent: no new alert
+    CHECK(h.system_notifications().size() == 1);
+}
+
+TEST_CASE("a heartbeat without an answer drops the connection and reconnects", "[agent][reconnect]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.set_unreachable(false);
+    h.take_callbacks();
+    // The server stops answering (a half-open TCP connection): frames to it vanish.
+    h.blackhole(true);
+    h.advance(31'000);  // one heartbeat sent, the next finds it unanswered
+    CHECK(h.last("onWarning"));
+    h.blackhole(false);
+    h.advance(40'000);
+    CHECK(h.socket_open());
+    CHECK(h.agent().app_state() == ucs::agent::AppState::READY);
+}
+
+TEST_CASE("fractional numbers are refused where whole ones belong", "[agent][methods]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    auto promise = h.call("suspend", {1.5});
+    CHECK(h.settled(promise)->second.at("message") == "suspend: argument 1 should be a whole number");
+    promise = h.call("notify", {"x", "info", false, 1.5});
+    CHECK(h.settled(promise)->first);
+}

@@ -844,3 +844,16 @@ TEST_CASE("call ids rotate within 1..65535 and uniqueids never repeat", "[engine
     auto calls = h.http("GET", "/api/v1.0/calls").body.as_array();
     CHECK(calls.empty());
 }
+
+TEST_CASE("the unload beacon ends a session by its key without a bearer token", "[engine][rest]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    auto ended = h.http("POST", "/api/v1.0/session/logout", json::serialize(json::object{{"session", alice.session_key}}), false);
+    CHECK(ended.status == 200);
+    REQUIRE(alice.next_event("session.loggedOut"));
+    CHECK(error_code(alice.error(method::state)) == "INVALID_STATE");
+    CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("logged_in") == false);
+    CHECK(h.http("POST", "/api/v1.0/session/logout", R"({"session":"nope"})", false).status == 404);
+    CHECK(h.http("POST", "/api/v1.0/session/logout", R"({})", false).body.at("error").at("field") == "session");
+}

@@ -96,6 +96,11 @@ struct SandboxCallRequest {
 };
 BOOST_DESCRIBE_STRUCT(SandboxCallRequest, (), (from, queue, to, caller_name, data))
 
+struct SessionLogoutRequest {
+    std::string session;
+};
+BOOST_DESCRIBE_STRUCT(SessionLogoutRequest, (), (session))
+
 template <class T>
 Expected<T, HttpResponse> read_body(std::string_view body) {
     auto parsed = from_json_text<T>(body);
@@ -151,6 +156,17 @@ HttpResponse Engine::Impl::http(const HttpRequest& request) {
 
     if (s.size() < 3 || s[0] != "api" || s[1] != "v1.0") {
         return error_response(404, "NOT_FOUND", "no such path: " + request.target);
+    }
+    // POST /api/v1.0/session/logout {session}: the bar's beacon when its tab closes after an SSO login
+    // (API-DECISIONS.md). The session key is the credential; no bearer token (a beacon cannot send one).
+    if (s.size() == 4 && s[2] == "session" && s[3] == "logout") {
+        if (!post) return wrong_method();
+        auto body = read_body<SessionLogoutRequest>(request.body);
+        if (!body) return std::move(body).error();
+        auto it = sessions.find(body->session);
+        if (it == sessions.end()) return error_response(404, "NOT_FOUND", "session: unknown or already ended", "session");
+        end_session(it->second, "the page was closed");
+        return HttpResponse{200, json::object{{"session", "ended"}}};
     }
     // Bearer token.
     constexpr std::string_view bearer = "Bearer ";

@@ -1,0 +1,39 @@
+// What a CRM downloads to run the agent bar: operator-v4.0.0.js and its wasm, raw and gzip -9,
+// beside the size targets and what comparable SDKs cost. (bench/size lists every artifact.)
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { REPO, isMain, kib, machine, printTable } from './lib.mjs';
+
+const DIST = path.resolve(process.env.UCS_DIST || path.join(REPO, 'dist', 'operator'));
+const FILES = ['operator-v4.0.0.js', 'operator-v4.0.0.wasm'];
+const GOAL = 64 * 1024; // gzip, the design goal
+const LIMIT = 250 * 1024; // gzip, the ceiling for this version
+
+export async function measure() {
+  const rows = [];
+  let raw = 0;
+  let gz = 0;
+  for (const name of FILES) {
+    const file = path.join(DIST, name);
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: build the wasm-release preset first`);
+    const data = fs.readFileSync(file);
+    const packed = zlib.gzipSync(data, { level: 9 }).length;
+    raw += data.length;
+    gz += packed;
+    rows.push({ bench: 'bundle', metric: `${name} raw / gzip -9`, value: `${kib(data.length)} / ${kib(packed)}`, note: '' });
+  }
+  const verdict = gz <= GOAL ? 'within the goal' : gz < LIMIT ? 'over the goal, under the limit' : 'OVER THE LIMIT';
+  rows.push({
+    bench: 'bundle', metric: 'js + wasm raw / gzip -9', value: `${kib(raw)} / ${kib(gz)}`,
+    note: `goal <= 64 KiB gzip, this version < 250 KiB gzip: ${verdict}`,
+  });
+  rows.push({ bench: 'bundle', metric: 'peer: Twilio Voice SDK', value: '66 KB gzip', note: 'for comparison' });
+  rows.push({ bench: 'bundle', metric: 'peer: Amazon Connect Streams', value: '190 KB gzip', note: 'for comparison' });
+  return rows;
+}
+
+if (isMain(import.meta.url)) {
+  console.log(`# bench/bundle — ${DIST}\n# ${machine()}`);
+  printTable(await measure());
+}

@@ -439,7 +439,7 @@ struct Agent::Impl {
     void ask_for_identifier() {
         set_state(AppState::IDENTIFY);
         if (!config.listDevices) {
-            fire("onIdentify", {json::array{}});
+            fire("onIdentify", json::array{json::value(json::array{})});
             return;
         }
         request(m::devices, {}, std::nullopt,
@@ -449,7 +449,7 @@ struct Agent::Impl {
                 },
                 [this](const RpcFailure& f) {
                     warn("could not list phones: " + f.message);
-                    fire("onIdentify", {json::array{}});
+                    fire("onIdentify", json::array{json::value(json::array{})});
                 });
     }
 

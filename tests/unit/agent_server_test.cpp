@@ -454,3 +454,12 @@ TEST_CASE("fractional numbers are refused where whole ones belong", "[agent][met
     promise = h.call("notify", {"x", "info", false, 1.5});
     CHECK(h.settled(promise)->first);
 }
+
+TEST_CASE("without listDevices onIdentify still gets its argument, an empty list", "[agent][flow]") {
+    AgentHarness h;
+    h.call("sso", {"agent1", sso_token(h, "agent1")});
+    auto identify = h.last("onIdentify");
+    REQUIRE(identify);
+    REQUIRE(identify->args.size() == 1);
+    CHECK(identify->args[0] == json::array{});
+}

@@ -33,12 +33,8 @@ test('identifyURL off: the URL parameter is ignored and the user is asked', { ti
     assert.equal(await bar.count('onDevice'), 0);
   }));
 
-// Product bug (reported): src/agent/agent.cpp fires onIdentify with `{json::array{}}`, which C++
-// list-initialisation turns into an empty argument list, not a list holding an empty array: the
-// CRM's onIdentify(identifiers) gets undefined. Runs as TODO until fixed.
 test('listDevices: false: onIdentify gets an empty list of phones', {
   timeout: TEST_TIMEOUT_MS,
-  todo: 'product bug: onIdentify() is called without its argument when listDevices is false',
 }, (t) =>
   withBar(t, env, async (bar) => {
     await bar.open(barPage(env, { options: { listDevices: false } }));

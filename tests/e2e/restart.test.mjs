@@ -62,11 +62,8 @@ test('ucsd stopped and started again: without a remembered login the bar returns
     assert.equal(await bar.count('onError'), 0);
   }));
 
-// Found while writing these tests (reported): ucsd keeps the used SSO tokens only in memory, so a
-// token used before a restart is accepted again after it (within the ±300 s window).
 test('an SSO token used before a restart is still refused after it', {
   timeout: TEST_TIMEOUT_MS,
-  todo: 'product bug: used SSO tokens are forgotten when ucsd restarts (replay window of up to 300 s)',
 }, (t) =>
   withBar(t, env, async (bar) => {
     const token = freshSsoToken('agent3');

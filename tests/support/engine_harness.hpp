@@ -107,8 +107,16 @@ private:
 
 class Harness {
 public:
-    explicit Harness(server::EngineConfig config = demo_config()) : store_(server::demo_directory(random_)) {
-        engine_ = std::make_unique<server::Engine>(std::move(config), store_, phones_, random_, now_);
+    explicit Harness(server::EngineConfig config = demo_config())
+        : config_(std::move(config)), store_(server::demo_directory(random_)) {
+        engine_ = std::make_unique<server::Engine>(config_, store_, phones_, random_, now_);
+    }
+
+    // ucsd restarts on the same store: every connection is gone, everything stored stays.
+    void restart() {
+        engine_ = std::make_unique<server::Engine>(config_, store_, phones_, random_, now_);
+        for (auto& client : clients_) closed_.insert(client->id_);
+        raw_.clear();
     }
 
     server::Engine& engine() { return *engine_; }
@@ -212,6 +220,7 @@ public:
     }
 
 private:
+    server::EngineConfig config_;
     CountingRandom random_;
     SimplePhoneNumbers phones_;
     MemoryStore store_;

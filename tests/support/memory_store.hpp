@@ -49,6 +49,11 @@ public:
         }
     }
 
+    void save_used_sso_token(const std::string& token_hash, std::int64_t forget_after_ms) override {
+        ++saves_;
+        directory_.used_sso_tokens[token_hash] = forget_after_ms;
+    }
+
     void revoke_remember_token(const std::string& token_hash) override {
         ++saves_;
         std::erase_if(directory_.remember_tokens,

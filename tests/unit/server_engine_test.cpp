@@ -187,6 +187,20 @@ TEST_CASE("sso with a fresh token logs in and the same token cannot be used twic
     CHECK(replay.at("data").at("reason") == "replayed");
 }
 
+TEST_CASE("a used sso token is still refused after a restart", "[engine][auth]") {
+    Harness h;
+    Client& first = h.connect();
+    first.hello();
+    const std::string token = ucs::auth::make_sso_token("demo-sso-secret", "agent3", h.now_seconds());
+    first.ok(method::sso, {{"username", "agent3"}, {"token", token}});
+    h.restart();
+    h.advance(5'000);
+    Client& again = h.connect();
+    again.hello();
+    auto replay = again.error(method::sso, {{"username", "agent3"}, {"token", token}});
+    CHECK(replay.at("data").at("reason") == "replayed");
+}
+
 TEST_CASE("sso tokens that expired, were made for someone else or with a wrong secret are refused", "[engine][auth]") {
     Harness h;
     Client& c = h.connect();

@@ -448,6 +448,33 @@ TEMPLATE_TEST_CASE("a remember token revoked from the store is gone after a rest
     CHECK(tokens[0].token_hash == "keep");
 }
 
+TEMPLATE_TEST_CASE("used sso tokens are still known to the store after a restart", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    fixture.get().save_used_sso_token(std::string("\x00\xff hash", 7), 1'700'000'600'000);
+    fixture.reopen();
+    const auto used = fixture.get().load().used_sso_tokens;
+    REQUIRE(used.size() == 1);
+    CHECK(used.at(std::string("\x00\xff hash", 7)) == 1'700'000'600'000);
+}
+
+TEST_CASE("a database of the first schema gains the used sso token table when opened", "[store]") {
+    TempDir dir;
+    {
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("PRAGMA user_version = 0");
+    }
+    { SqliteStore store(dir.path()); }  // migrates 0 -> 1 -> 2
+    {
+        // Simulate a database left at version 1 by an older ucsd: drop what 2 added.
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("DROP TABLE used_sso_tokens; PRAGMA user_version = 1");
+    }
+    SqliteStore store(dir.path());
+    store.save_used_sso_token("h", 5);
+    CHECK(store.load().used_sso_tokens.size() == 1);
+}
+
 TEMPLATE_TEST_CASE("a history row comes back from the store after a restart with the call exactly as saved", "[store]",
                    SqliteStoreFixture, MemoryStoreFixture) {
     TestType fixture;

@@ -104,6 +104,7 @@ struct Directory {
     std::vector<AuxReason> aux_reasons;
     std::vector<CallReason> call_reasons;
     std::vector<RememberTokenRecord> remember_tokens;
+    std::map<std::string, std::int64_t> used_sso_tokens;  // SHA-256 of a used SSO token -> forget after (Unix ms)
     std::map<int, UserStatistics> user_statistics;                        // by user id
     std::map<std::pair<int, int>, QueueStatistics> queue_statistics;      // by (user id, queue id)
     std::uint64_t last_call_sequence = 0;  // uniqueids stay unique across restarts

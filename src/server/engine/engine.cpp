@@ -695,14 +695,15 @@ RpcResult Engine::Impl::login(Connection& connection, Session& session, std::str
         auto p = read_params<SsoParams>(params);
         if (!p) return Unexpected(p.error());
         if (auto limited = refuse_if_limited(p->username)) return Unexpected(std::move(*limited));
-        std::erase_if(used_sso_tokens, [&](const auto& entry) { return entry.second <= now; });
+        std::erase_if(directory.used_sso_tokens, [&](const auto& entry) { return entry.second <= now; });
+        const std::string token_hash(auth::as_bytes(auth::sha256(p->token)));
         const UserRecord* user = user_by_name(p->username);
         auto refused = [&](const char* reason, const std::string& message) {
             record_failure(p->username);
             return rpc_fail(ErrorCode::sso_refused, message, {{"reason", reason}});
         };
         if (config.sso_secret.empty()) return refused("disabled", "SSO is not configured on this server");
-        if (used_sso_tokens.contains(p->token)) return refused("replayed", "SSO token has been used already");
+        if (directory.used_sso_tokens.contains(token_hash)) return refused("replayed", "SSO token has been used already");
         auto verified = auth::verify_sso_token(p->token, config.sso_secret, p->username, now_seconds(),
                                                config.sso_window_seconds);
         if (!verified) {
@@ -710,7 +711,9 @@ RpcResult Engine::Impl::login(Connection& connection, Session& session, std::str
         }
         if (user == nullptr) return refused("unknown_user", "no such user");
         // Remember it until its window has passed; after that the window refuses it anyway.
-        used_sso_tokens[p->token] = (*verified + config.sso_window_seconds + 1) * 1000;
+        const Millis forget_after = (*verified + config.sso_window_seconds + 1) * 1000;
+        store.save_used_sso_token(token_hash, forget_after);  // refused after a restart too
+        directory.used_sso_tokens[token_hash] = forget_after;
         user_id = user->id;
         autologout = p->autologout.value_or(false);
         session.sso_provider = p->provider;

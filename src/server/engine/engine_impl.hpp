@@ -134,7 +134,6 @@ struct Engine::Impl {
     std::map<int, Agent> agents;
     std::map<std::string, ActiveCall> calls;        // by uniqueid
     std::map<int, std::deque<std::string>> waiting;  // queue id -> waiting calls (uniqueids), FIFO
-    std::map<std::string, Millis> used_sso_tokens;   // token -> when it may be forgotten
     std::map<std::string, std::deque<Millis>> failed_logins_by_user;
     std::map<std::string, std::deque<Millis>> failed_logins_by_address;
     std::map<std::string, RestToken> rest_tokens;

@@ -21,6 +21,8 @@ public:
     virtual void save_membership(const MembershipRecord& membership) = 0;
     virtual void save_remember_token(const RememberTokenRecord& token) = 0;
     virtual void revoke_remember_token(const std::string& token_hash) = 0;
+    // An SSO token has been used; refuse it again until forget_after_ms (Unix ms).
+    virtual void save_used_sso_token(const std::string& token_hash, std::int64_t forget_after_ms) = 0;
     virtual void save_user_statistics(int user_id, const UserStatistics& statistics) = 0;
     virtual void save_queue_statistics(int user_id, int queue_id, const QueueStatistics& statistics) = 0;
     virtual void save_call_sequence(std::uint64_t last_call_sequence) = 0;

@@ -151,6 +151,13 @@ CREATE TABLE account_codes (
     PRIMARY KEY (uniqueid, position)
 );
 )sql",
+    // 2: SSO tokens already used, so a replay is refused across restarts too (until their window passes).
+    R"sql(
+CREATE TABLE used_sso_tokens (
+    token_hash   BLOB PRIMARY KEY,
+    forget_after INTEGER NOT NULL
+);
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------
@@ -468,6 +475,9 @@ Directory SqliteStore::load() {
             CallSubReason{subs.getColumn(1).getInt(), subs.getColumn(2).getString()});
     }
 
+    SQLite::Statement used(*db_, "SELECT token_hash, forget_after FROM used_sso_tokens");
+    while (used.executeStep()) d.used_sso_tokens[used.getColumn(0).getString()] = used.getColumn(1).getInt64();
+
     SQLite::Statement tokens(*db_, "SELECT token_hash, user_id, issued FROM remember_tokens ORDER BY rowid");
     while (tokens.executeStep()) {
         d.remember_tokens.push_back(RememberTokenRecord{tokens.getColumn(0).getString(), tokens.getColumn(1).getInt(),
@@ -535,6 +545,15 @@ void SqliteStore::save_membership(const MembershipRecord& membership) {
 void SqliteStore::save_remember_token(const RememberTokenRecord& token) {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     upsert_remember_token(*db_, token);
+    transaction.commit();
+}
+
+void SqliteStore::save_used_sso_token(const std::string& token_hash, std::int64_t forget_after_ms) {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // Tokens whose window has passed are refused by the window anyway: no need to keep them.
+    run(*db_, "DELETE FROM used_sso_tokens WHERE forget_after < ?", std::int64_t{forget_after_ms - 2 * 3600 * 1000});
+    run(*db_, "INSERT OR REPLACE INTO used_sso_tokens (token_hash, forget_after) VALUES (?, ?)", Blob{token_hash},
+        forget_after_ms);
     transaction.commit();
 }
 

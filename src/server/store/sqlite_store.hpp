@@ -31,7 +31,7 @@ public:
 
     static constexpr const char* file_name = "ucsd.sqlite3";
     // The schema version this build writes; older files are migrated to it, newer ones refused.
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
     // True when no user has been configured yet (a fresh database).
     bool empty();
@@ -48,6 +48,7 @@ public:
     void save_membership(const MembershipRecord& membership) override;
     void save_remember_token(const RememberTokenRecord& token) override;
     void revoke_remember_token(const std::string& token_hash) override;
+    void save_used_sso_token(const std::string& token_hash, std::int64_t forget_after_ms) override;
     void save_user_statistics(int user_id, const UserStatistics& statistics) override;
     void save_queue_statistics(int user_id, int queue_id, const QueueStatistics& statistics) override;
     void save_call_sequence(std::uint64_t last_call_sequence) override;

@@ -114,8 +114,34 @@
     }
   };
 
+  // Fetch and compile the engine now, while the page is still loading: by the time `load` fires
+  // (when the bar starts) the module is usually ready, which takes its download and compilation
+  // off the time to onConnect. Instantiating waits for start().
+  const compiled = (
+    WebAssembly.compileStreaming
+      ? WebAssembly.compileStreaming(fetch(wasmUrl))
+      : fetch(wasmUrl)
+          .then((response) => response.arrayBuffer())
+          .then((bytes) => WebAssembly.compile(bytes))
+  ).then(
+    (module) => ({ module }),
+    (error) => ({ error }),
+  );
+
   const start = () => {
-    createUcsOperatorModule({ locateFile: () => wasmUrl })
+    createUcsOperatorModule({
+      locateFile: () => wasmUrl,
+      // Emscripten's hook for instantiating the module ourselves: from the early compilation.
+      instantiateWasm: (imports, receiveInstance) => {
+        compiled
+          .then(({ module, error }) => {
+            if (error) throw error;
+            return WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module));
+          })
+          .catch(fail);
+        return {}; // asynchronous
+      },
+    })
       .then((module) => {
         let configJson;
         try {

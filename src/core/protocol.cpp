@@ -23,6 +23,7 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::unsupported_version: return "UNSUPPORTED_VERSION";
     case ErrorCode::session_expired: return "SESSION_EXPIRED";
     case ErrorCode::frame_too_large: return "FRAME_TOO_LARGE";
+    case ErrorCode::network_busy: return "NETWORK_BUSY";
     }
     return "UNKNOWN";
 }

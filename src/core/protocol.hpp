@@ -84,6 +84,7 @@ enum class ErrorCode : int {
     unsupported_version = -32010, // hello with a protocol this server does not speak
     session_expired = -32011,     // session.resume for a session that is gone
     frame_too_large = -32012,
+    network_busy = -32013,        // the simulated telephone network carries as many calls as it can
 };
 
 // The stable name of a code, sent as error.data.code so JS sees "INVALID_STATE" and friends.

@@ -871,3 +871,14 @@ TEST_CASE("the unload beacon ends a session by its key without a bearer token", 
     CHECK(h.http("POST", "/api/v1.0/session/logout", R"({"session":"nope"})", false).status == 404);
     CHECK(h.http("POST", "/api/v1.0/session/logout", R"({})", false).body.at("error").at("field") == "session");
 }
+
+TEST_CASE("the simulated network refuses calls beyond its capacity instead of running out of call ids", "[engine][rest]") {
+    ucs::server::EngineConfig config = ucs::test::demo_config();
+    config.max_active_calls = 3;
+    Harness h(config);
+    for (int i = 0; i < 3; ++i) h.ring_queue(1);
+    auto refused = h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"601000001","queue":1})");
+    CHECK(refused.status == 429);
+    CHECK(refused.body.at("error").at("code") == "TOO_MANY_CALLS");
+    CHECK(ucs::server::EngineConfig{}.max_active_calls < 65535);
+}

@@ -412,6 +412,7 @@ RpcResult Engine::Impl::dial(int user_id, const json::object& params) {
     if (auto current = call_of_agent(user_id); current && is_live(calls.at(*current).state)) {
         return rpc_fail(ErrorCode::invalid_state, "hang up or hold the current call before dialling");
     }
+    if (calls.size() >= config.max_active_calls) return rpc_fail(ErrorCode::network_busy, "the telephone network is full; try again later");
     const DeviceRecord* own = device_by_id(*a.device_id);
     if (p->line && *p->line != own->device.id) {
         return rpc_fail(ErrorCode::not_found, "line " + std::to_string(*p->line) + " is not your phone",

@@ -58,6 +58,9 @@ struct EngineConfig {
     Millis failed_login_window_ms = 300'000;
     // Simulated far ends of outgoing calls answer after this long (SANDBOX.md: 2 s).
     Millis far_end_answer_ms = 2'000;
+    // Calls on the simulated network at once; beyond this dial and the sandbox are refused. Well
+    // below 65535, so a free call id (1..65535) always exists.
+    std::size_t max_active_calls = 10'000;
 };
 
 struct Outbound {

@@ -257,6 +257,10 @@ HttpResponse Engine::Impl::http(const HttpRequest& request) {
         auto body = read_body<SandboxCallRequest>(request.body);
         if (!body) return std::move(body).error();
         if (body->from.empty()) return error_response(400, "BAD_REQUEST", "from: must not be empty", "from");
+        if (calls.size() >= config.max_active_calls) {
+            return error_response(429, "TOO_MANY_CALLS", "the simulated network carries at most " +
+                                                           std::to_string(config.max_active_calls) + " calls at once");
+        }
         if (body->queue.has_value() == body->to.has_value()) {
             return error_response(400, "BAD_REQUEST", "queue or to: give exactly one of them", body->queue ? "to" : "queue");
         }

@@ -129,3 +129,12 @@ TEST_CASE("sha1, sha256 and hmac-sha256 match their published test vectors", "[a
               std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"))) ==
           "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
+
+TEST_CASE("sso token of a user whose name ends in 0 does not log in the shorter name", "[auth]") {
+    // "agent0" + "1700000000" reads as "agent" + "01700000000": the same bytes, the same number.
+    const std::string token = make_sso_token("demo-sso-secret", "agent0", issued_at);
+    CHECK(verify_sso_token(token, "demo-sso-secret", "agent0", issued_at).has_value());
+    const auto verified = verify_sso_token(token, "demo-sso-secret", "agent", issued_at);
+    REQUIRE_FALSE(verified.has_value());
+    CHECK(verified.error() == SsoError::malformed);
+}

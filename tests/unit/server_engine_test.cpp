@@ -882,3 +882,87 @@ TEST_CASE("the simulated network refuses calls beyond its capacity instead of ru
     CHECK(refused.body.at("error").at("code") == "TOO_MANY_CALLS");
     CHECK(ucs::server::EngineConfig{}.max_active_calls < 65535);
 }
+
+TEST_CASE("a queue caller ringing an agent who logs out goes back to the queue for the next agent", "[engine][acd]") {
+    Harness h;
+    Client& bob = h.connect();
+    bob.ready_agent("agent2", "102");
+    const std::string uniqueid = h.ring_queue(1);
+    REQUIRE(bob.next_event("call.ringing"));
+    bob.ok(method::logout);
+    CHECK(h.http("GET", "/api/v1.0/queues").body.as_array()[0].at("waiting") == 1);
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");  // READY: the waiting caller rings alice at once
+    auto call = alice.ok(method::state).at("call");
+    REQUIRE(call.is_object());
+    CHECK(call.at("uniqueid") == uniqueid.c_str());
+    CHECK(call.at("state") == 2);
+}
+
+TEST_CASE("an agent's own outgoing call ends when the agent leaves", "[engine][calls]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    alice.ok(method::dial, {{"number", "601550000"}});
+    alice.ok(method::logout);
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+}
+
+TEST_CASE("an attended transfer of the agent's own outgoing call keeps the outside party", "[engine][transfer]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    Client& bob = h.connect();
+    bob.ready_agent("agent2", "102");
+    const std::string outside(alice.ok(method::dial, {{"number", "601234567"}}).at("uniqueid").as_string());
+    h.advance(2'000);
+    alice.ok(method::transfer, {{"number", "102"}});
+    bob.ok(method::answer);
+    alice.ok(method::finish_transfer);
+    auto calls = h.http("GET", "/api/v1.0/calls").body.as_array();
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].at("uniqueid") == outside.c_str());
+    CHECK(calls[0].at("connected_number") == "601234567");
+    CHECK(calls[0].at("caller_username") == "agent2");
+}
+
+TEST_CASE("a blind transfer to an outside number follows that number's behaviour", "[engine][transfer]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    const std::string uniqueid(alice.ok(method::dial, {{"number", "601550000"}}).at("uniqueid").as_string());
+    h.http("POST", "/api/v1.0/sandbox/calls/" + uniqueid + "/answer");
+    alice.ok(method::blind_transfer, {{"number", "777000486"}});  // busy
+    h.advance(2'000);
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+}
+
+TEST_CASE("many logins started at once still get only the limited number of wrong guesses", "[engine][auth]") {
+    Harness h;
+    std::vector<std::pair<Client*, std::string>> attempts;
+    for (int i = 0; i < 8; ++i) {
+        Client& c = h.connect();
+        c.hello();
+        ucs::auth::scram::Client scram("agent1", "wrong", "nonce" + std::to_string(i));
+        auto first = c.ok(method::login, {{"username", "agent1"}, {"client_first", scram.client_first()}});
+        attempts.emplace_back(&c, *scram.client_final(std::string(first.at("server_first").as_string())));
+    }
+    int refused_by_limit = 0;
+    for (auto& [client, client_final] : attempts) {
+        if (error_code(client->error(method::login_proof, {{"client_final", client_final}})) == "RATE_LIMITED") ++refused_by_limit;
+    }
+    CHECK(refused_by_limit == 3);  // 5 wrong guesses counted, the other 3 refused unchecked
+}
+
+TEST_CASE("the phone cannot be changed during a call", "[engine][pairing]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    Client& mirror = h.connect();
+    mirror.hello();
+    h.advance(1'000);
+    mirror.login_sso("agent1");  // a second session of the same agent, in DEVICE
+    h.ring_queue(1);
+    alice.ok(method::answer);
+    CHECK(error_code(mirror.error(method::identifier, {{"identifier", "102"}})) == "INVALID_STATE");
+}

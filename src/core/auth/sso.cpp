@@ -51,7 +51,9 @@ Expected<std::int64_t, SsoError> verify_sso_token(std::string_view token, std::s
     if (!claimed.starts_with(username)) return Unexpected(SsoError::wrong_user);
     const std::string_view stamp = claimed.substr(username.size());
     // The timestamp is what follows the username: decimal digits only, at most 18 of them.
-    if (stamp.empty() || stamp.size() > 18 || !std::all_of(stamp.begin(), stamp.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    // No leading zero either: "agent0" + "123" must not read as "agent" + "0123".
+    if (stamp.empty() || stamp.size() > 18 || (stamp.size() > 1 && stamp.front() == '0') ||
+        !std::all_of(stamp.begin(), stamp.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return Unexpected(SsoError::malformed);
     }
     std::int64_t timestamp = 0;

@@ -313,16 +313,22 @@ void Engine::Impl::ring_out(ActiveCall& call) {
     call.ring_deadline.reset();
     if (!call.callee || !call.callee->user_id || !call.queue_id) return;
     const int user_id = *call.callee->user_id;
-    leave_call(call, user_id, HangupCause::unavailable);
+    requeue_offer(call, user_id, HangupCause::unavailable);
     set_status(user_id, AgentStatus::AUX, std::string("No answer"));
+}
+
+void Engine::Impl::requeue_offer(ActiveCall& call, int user_id, HangupCause cause) {
+    call.ring_deadline.reset();
+    leave_call(call, user_id, cause);
     call.callee.reset();
     call.state = CallState::connecting;
     waiting[*call.queue_id].push_front(call.uniqueid);
     refresh_waiting_callers();
 }
 
-void Engine::Impl::arm_far_end(ActiveCall& call) {
-    const std::string& number = call.callee->number;
+// The outside party at `far_number` answers, is busy, does not exist, rejects or rings on.
+void Engine::Impl::arm_far_end(ActiveCall& call, const std::string& far_number) {
+    const std::string& number = far_number;
     if (ends_with(number, "0000")) {
         call.far_end = ActiveCall::FarEnd::none;  // rings until the sandbox answers or someone hangs up
         call.far_end_deadline.reset();
@@ -472,7 +478,7 @@ RpcResult Engine::Impl::dial(int user_id, const json::object& params) {
         }
     } else {
         call.callee = trunk_party(number, std::nullopt);
-        arm_far_end(call);
+        arm_far_end(call, number);
         if (call.far_end == ActiveCall::FarEnd::busy || call.far_end == ActiveCall::FarEnd::invalid) {
             call.state = CallState::connecting;
         } else {
@@ -493,12 +499,7 @@ RpcResult Engine::Impl::hangup(int user_id) {
     const bool is_callee = call.callee && call.callee->user_id == user_id;
     if (is_callee && call.state == CallState::invitation && call.queue_id) {
         // Declining a queue offer puts the caller back at the front of the queue.
-        call.ring_deadline.reset();
-        leave_call(call, user_id, HangupCause::rejected);
-        call.callee.reset();
-        call.state = CallState::connecting;
-        waiting[*call.queue_id].push_front(call.uniqueid);
-        refresh_waiting_callers();
+        requeue_offer(call, user_id, HangupCause::rejected);
         return json::object{{"uniqueid", *uniqueid}};
     }
     HangupCause cause = is_callee ? HangupCause::called_hung_up : HangupCause::caller_hung_up;
@@ -580,6 +581,7 @@ RpcResult Engine::Impl::finish_transfer(int user_id) {
     const CallState target_state = consultation.state == CallState::connected ? CallState::connected : CallState::invitation;
 
     // The agent leaves both calls; the consultation call ends for the target too.
+    const bool agent_was_callee = original.callee && original.callee->user_id == user_id;
     count_transfer(user_id, original, external);
     leave_call(original, user_id, HangupCause::transfer);
     const std::string consultation_id = consultation.uniqueid;
@@ -587,7 +589,6 @@ RpcResult Engine::Impl::finish_transfer(int user_id) {
     end_call(consultation, HangupCause::transfer);
 
     // The caller now talks to (or rings) the target.
-    const bool agent_was_callee = !original.callee || !original.callee->user_id;
     target.muted = false;
     if (agent_was_callee) {
         original.callee = target;
@@ -597,7 +598,7 @@ RpcResult Engine::Impl::finish_transfer(int user_id) {
     original.state = target_state;
     original.ring_started = now;
     original.ring_deadline.reset();
-    if (external && target_state != CallState::connected) arm_far_end(original);
+    if (external && target_state != CallState::connected) arm_far_end(original, target.number);
     if (target_user) {
         notify_call(original, target_state == CallState::connected ? protocol::event::call_connect : protocol::event::call_ringing,
                     target_user);
@@ -630,7 +631,7 @@ RpcResult Engine::Impl::blind_transfer(int user_id, const json::object& params) 
     call.state = CallState::invitation;
     call.ring_started = now;
     if (target_device == nullptr) {
-        arm_far_end(call);
+        arm_far_end(call, p->number);
     } else if (target.user_id) {
         refresh_idle(agent(*target.user_id));
         notify_call(call, protocol::event::call_ringing, target.user_id);

@@ -256,9 +256,16 @@ void Engine::Impl::push_to_user(int user_id, std::string_view name, const json::
 void Engine::Impl::leave_agent(int user_id) {
     if (user_logged_in(user_id)) return;
     Agent& a = agent(user_id);
-    if (auto uniqueid = call_of_agent(user_id, false)) {
-        auto it = calls.find(*uniqueid);
-        if (it != calls.end()) leave_call(it->second, user_id, HangupCause::unknown);
+    // A queue caller offered to this agent goes back to the front of the queue; the agent's other
+    // calls end (their phone is no longer the agent's, and nobody else could end them).
+    while (auto uniqueid = call_of_agent(user_id, false)) {
+        ActiveCall& call = calls.at(*uniqueid);
+        const bool is_callee = call.callee && call.callee->user_id == user_id;
+        if (is_callee && call.queue_id && call.state == CallState::invitation) {
+            requeue_offer(call, user_id, HangupCause::unavailable);
+        } else {
+            end_call(call, is_callee ? HangupCause::called_hung_up : HangupCause::caller_hung_up);
+        }
     }
     if (a.status != AgentStatus::OFFLINE) set_status(user_id, AgentStatus::OFFLINE, std::nullopt);
     a.device_id.reset();
@@ -506,6 +513,10 @@ RpcResult Engine::Impl::dispatch(Connection& connection, std::string_view method
                             json::object{{"identifier", identifier}});
             }
         }
+        if (const Agent& current = agent(user_id); current.device_id && *current.device_id != device->device.id &&
+                                                   call_of_agent(user_id, false)) {
+            return rpc_fail(ErrorCode::invalid_state, "the phone cannot change during a call");
+        }
         if (auto holder = agent_on_line(device->device.id); holder && *holder != user_id) {
             return rpc_fail(ErrorCode::device_in_use, "phone " + device->device.identifier + " is paired by another agent",
                         json::object{{"identifier", device->device.identifier}});
@@ -598,10 +609,16 @@ RpcResult Engine::Impl::login(Connection& connection, Session& session, std::str
     namespace m = protocol::method;
     auto refuse_if_limited = [&](const std::string& username) -> std::optional<RpcError> {
         Millis retry_at = 0;
-        if (over_limit(failed_logins_by_user[username], now, config.failed_login_window_ms,
-                       config.max_failed_logins_per_user, retry_at) ||
-            over_limit(failed_logins_by_address[connection.address], now, config.failed_login_window_ms,
-                       config.max_failed_logins_per_address, retry_at)) {
+        // Only names and addresses that failed have entries, and they go once their failures age out.
+        auto limited_in = [&](std::map<std::string, std::deque<Millis>>& failures, const std::string& key, int limit) {
+            auto it = failures.find(key);
+            if (it == failures.end()) return false;
+            const bool over = over_limit(it->second, now, config.failed_login_window_ms, limit, retry_at);
+            if (it->second.empty()) failures.erase(it);
+            return over;
+        };
+        if (limited_in(failed_logins_by_user, username, config.max_failed_logins_per_user) ||
+            limited_in(failed_logins_by_address, connection.address, config.max_failed_logins_per_address)) {
             const auto seconds = (retry_at - now + 999) / 1000;
             return RpcError{ErrorCode::rate_limited,
                             "too many failed logins; try again in " + std::to_string(seconds) + " s",
@@ -655,6 +672,9 @@ RpcResult Engine::Impl::login(Connection& connection, Session& session, std::str
         if (!session.pending_login) return rpc_fail(ErrorCode::invalid_state, "login.proof without a login first");
         Session::PendingLogin pending = std::move(*session.pending_login);
         session.pending_login.reset();
+        // Checked again here: many `login`s started before the first wrong proof must not each
+        // get a guess past the limit.
+        if (auto limited = refuse_if_limited(pending.username)) return Unexpected(std::move(*limited));
         auto server_final = pending.exchange.verify_client_final(p->client_final);
         if (!server_final || pending.user_id == 0) {
             record_failure(pending.username);

@@ -195,8 +195,10 @@ struct Engine::Impl {
     void leave_call(ActiveCall& call, int user_id, HangupCause cause);
     void dispatch_queues();
     void ring_out(ActiveCall& call);
+    // A queue offer ends for this agent and the caller goes back to the front of the queue.
+    void requeue_offer(ActiveCall& call, int user_id, HangupCause cause);
     void far_end_acts(ActiveCall& call);
-    void arm_far_end(ActiveCall& call);
+    void arm_far_end(ActiveCall& call, const std::string& far_number);
     void ring_line(ActiveCall& call, const DeviceRecord& device);
     void call_ended_for_agent(int user_id, const ActiveCall& call);
     void count_transfer(int user_id, const ActiveCall& call, bool external);  // transferred / transferred_external

@@ -7,6 +7,7 @@
 
 #include <boost/describe/class.hpp>
 #include <boost/json/parse.hpp>
+#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <charconv>
@@ -139,7 +140,10 @@ HttpResponse Engine::Impl::http(const HttpRequest& request) {
             return error_response(400, "UNSUPPORTED_GRANT_TYPE", "grant_type: only \"client_credentials\" is supported", "grant_type");
         }
         auto client = config.rest_clients.find(body->client_id);
-        if (client == config.rest_clients.end() || client->second != body->client_secret) {
+        const bool secret_matches = client != config.rest_clients.end() &&
+                                    client->second.size() == body->client_secret.size() &&
+                                    CRYPTO_memcmp(client->second.data(), body->client_secret.data(), body->client_secret.size()) == 0;
+        if (!secret_matches) {
             return error_response(401, "INVALID_CLIENT", "unknown client_id or wrong client_secret");
         }
         std::erase_if(rest_tokens, [&](const auto& entry) { return entry.second.expires <= now; });

@@ -2,6 +2,8 @@
 
 #include "core/auth/base64.hpp"
 #include "core/auth/scram.hpp"
+#include "core/json.hpp"
+#include "core/model.hpp"
 #include "core/protocol.hpp"
 
 #include <boost/json/parse.hpp>
@@ -11,6 +13,7 @@
 #include <array>
 #include <deque>
 #include <functional>
+#include <stdexcept>
 
 namespace ucs::agent {
 
@@ -220,6 +223,21 @@ struct Agent::Impl {
     // A request whose result settles the promise as it is.
     void simple_request(std::string_view method, json::object params, PromiseId promise) { request(method, std::move(params), promise); }
 
+    // Every request in flight or waiting fails with NETWORK_ERROR: its promise settles exactly once,
+    // through its own error handler where it has one.
+    void fail_pending(const std::string& message) {
+        outbox.clear();
+        std::map<std::int64_t, Pending> failed;
+        failed.swap(pending);
+        for (auto& [id, entry] : failed) {
+            if (entry.on_error) {
+                entry.on_error(RpcFailure{0, "NETWORK_ERROR", message, {}});
+            } else {
+                reject(entry.promise, "NETWORK_ERROR", message);
+            }
+        }
+    }
+
     void handle_response(const json::object& frame) {
         const json::value* id = frame.if_contains("id");
         if (id == nullptr || !id->is_int64()) return;
@@ -228,10 +246,21 @@ struct Agent::Impl {
         Pending entry = std::move(it->second);
         pending.erase(it);
         if (const json::value* result = frame.if_contains("result")) {
-            if (entry.on_result) {
-                entry.on_result(*result);
-            } else {
+            if (!entry.on_result) {
                 resolve(entry.promise, *result);
+                return;
+            }
+            try {
+                entry.on_result(*result);
+            } catch (const std::exception& e) {
+                // A result of an unexpected shape: the request fails instead of leaving its promise open.
+                const RpcFailure failure{0, "PROTOCOL_ERROR", std::string("unexpected answer from UCS: ") + e.what(), {}};
+                if (entry.on_error) {
+                    entry.on_error(failure);
+                } else {
+                    warn(failure.message);
+                    reject(entry.promise, failure.name, failure.message);
+                }
             }
             return;
         }
@@ -300,9 +329,7 @@ struct Agent::Impl {
         session = std::string(r.at("session").as_string());
         last_seq = 0;
         // A new session: requests queued for the old one cannot be carried out.
-        outbox.clear();
-        for (auto& [id, entry] : pending) reject(entry.promise, "NETWORK_ERROR", "the session with UCS was lost");
-        pending.clear();
+        fail_pending("the session with UCS was lost");
         handshake_complete(r);
         const bool first = !ever_connected;
         ever_connected = true;
@@ -325,8 +352,7 @@ struct Agent::Impl {
         // The server forgot us: start a new session and log in again where possible.
         session.reset();
         last_seq = 0;
-        for (auto& [id, entry] : pending) reject(entry.promise, "NETWORK_ERROR", "the session with UCS was lost");
-        pending.clear();
+        fail_pending("the session with UCS was lost");
         on_open();
     }
 
@@ -334,9 +360,9 @@ struct Agent::Impl {
         socket_up = false;
         handshake_done = false;
         effects.emplace_back(CancelTimer{Timer::heartbeat});
-        // Requests in flight have unknown outcomes; the event stream will tell what happened.
-        for (auto& [id, entry] : pending) reject(entry.promise, "NETWORK_ERROR", "the connection to UCS was lost");
-        pending.clear();
+        // Requests in flight have unknown outcomes (the event stream will tell what happened); requests
+        // not sent yet are dropped with them, so a rejected call is never carried out later.
+        fail_pending("the connection to UCS was lost");
         if (!connection_warning_sent) {
             connection_warning_sent = true;
             if (ever_connected) {
@@ -501,6 +527,10 @@ struct Agent::Impl {
     }
 
     void adopt_ready_state(const json::object& r) {
+        // Checked whole before anything is taken from it: the view reads it without checks.
+        if (auto valid = from_json<ReadyState>(json::value(r)); !valid) {
+            throw std::runtime_error("the state from UCS is invalid: " + valid.error().message());
+        }
         ready_state = r;
         status = std::string(r.at("status").as_string());
         reason = r.at("reason");
@@ -574,7 +604,14 @@ struct Agent::Impl {
         fire("onDebug", {json::value("event " + std::string(name))});
         for (const auto& [event, callback] : call_callbacks) {
             if (name != event) continue;
-            const json::object& call = params.at("call").as_object();
+            // Only documented Call objects enter the call book (the view and state() read it unchecked).
+            const json::value* raw_call = params.if_contains("call");
+            auto valid = raw_call != nullptr ? from_json<Call>(*raw_call) : from_json<Call>(json::value());
+            if (!valid) {
+                warn("UCS sent " + std::string(name) + " with an invalid call: " + valid.error().message());
+                return;
+            }
+            const json::object& call = raw_call->as_object();
             const std::string uniqueid(call.at("uniqueid").as_string());
             if (name == ev::call_hangup) {
                 calls.erase(uniqueid);
@@ -769,6 +806,12 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
 
     if (method == "login") {
         if (!check_args(method, args, {K::string, K::string, K::bool_}, 2, promise)) return;
+        if (scram) {
+            const std::string message = "login: a login is already in progress";
+            warn(message);
+            reject(promise, "INVALID_STATE", message);
+            return;
+        }
         const std::string username(arg(0).get_string());
         const std::string password(arg(1).get_string());
         const bool remember = arg(2).is_bool() && arg(2).get_bool();
@@ -821,7 +864,7 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
                     login_failed(f, promise);
                 });
     } else if (method == "logout") {
-        request(m::logout, {}, std::nullopt, [this, promise](const json::value&) {
+        request(m::logout, {}, promise, [this, promise](const json::value&) {
             forget_remembered();
             calls.clear();
             was_logged_in = false;
@@ -835,7 +878,7 @@ void Agent::Impl::call(std::string_view method, const json::array& args, Promise
     } else if (method == "provision") {
         provision(promise);
     } else if (method == "identify") {
-        request(m::identify, {}, std::nullopt, [this, promise](const json::value&) {
+        request(m::identify, {}, promise, [this, promise](const json::value&) {
             device.reset();
             ready_state.reset();
             resolve(promise);

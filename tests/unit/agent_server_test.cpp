@@ -463,3 +463,64 @@ TEST_CASE("without listDevices onIdentify still gets its argument, an empty list
     REQUIRE(identify->args.size() == 1);
     CHECK(identify->args[0] == json::array{});
 }
+
+TEST_CASE("every promise settles when the connection drops with requests in flight", "[agent][reconnect]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    h.blackhole(true);  // the sso request goes out but never comes back
+    const auto promise = h.call("sso", {"agent1", sso_token(h, "agent1")});
+    CHECK_FALSE(h.settled(promise));
+    h.blackhole(false);
+    h.drop_connection();
+    REQUIRE(h.settled(promise));
+    CHECK(h.settled(promise)->second.at("code") == "NETWORK_ERROR");
+}
+
+TEST_CASE("a call made while disconnected and rejected is not carried out after the reconnect", "[agent][reconnect]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.set_unreachable(true);
+    h.drop_connection();
+    const auto promise = h.call("dial", {"601555123"});
+    h.advance(2'000);  // a failed reconnect attempt rejects it
+    REQUIRE(h.settled(promise));
+    CHECK_FALSE(h.settled(promise)->first);
+    h.set_unreachable(false);
+    h.advance(30'000);
+    REQUIRE(h.socket_open());
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+}
+
+TEST_CASE("identify refused by the server rejects its promise", "[agent][methods]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"READY"});
+    h.ring_queue(1);
+    h.call("answer");
+    const auto promise = h.call("identify");
+    REQUIRE(h.settled(promise));
+    CHECK(h.settled(promise)->second.at("code") == "INVALID_STATE");
+}
+
+TEST_CASE("a second login while one is in flight is refused, not mixed up", "[agent][methods]") {
+    AgentHarness h(json::object{{"withoutDevice", true}});
+    h.blackhole(true);
+    const auto first = h.call("login", {"agent1", "demo", false});
+    const auto second = h.call("login", {"agent1", "demo", false});
+    REQUIRE(h.settled(second));
+    CHECK(h.settled(second)->second.at("code") == "INVALID_STATE");
+    CHECK_FALSE(h.settled(first));
+}
+
+TEST_CASE("a malformed call event from the server is refused and the view still renders", "[agent][calls]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.take_callbacks();
+    h.agent().socket_message(R"({"jsonrpc":"2.0","method":"call.new","params":{"seq":999,"call":{"uniqueid":"x"}}})", h.server().now());
+    h.pump();
+    auto warning = h.last("onWarning");
+    REQUIRE(warning);
+    CHECK(std::string(warning->args.at(0).as_string()).find("invalid call") != std::string::npos);
+    CHECK_FALSE(h.last("onCallNew"));
+    CHECK_NOTHROW(h.agent().view(h.server().now()));
+    CHECK(h.agent().state().at("call").is_null());
+}

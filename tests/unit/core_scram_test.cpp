@@ -458,3 +458,10 @@ TEST_CASE("every scram error has a description", "[scram]") {
         CHECK(std::string(ucs::auth::scram::to_string(error)).size() > 5);
     }
 }
+
+TEST_CASE("a client refuses a server asking for more iterations than a page can afford", "[scram]") {
+    ucs::auth::scram::Client client("user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+    const auto result = client.client_final("r=rOprNGfwEbeRWgbNEkqOserver,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=2000000000");
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error() == ucs::auth::scram::Error::excessive_iterations);
+}

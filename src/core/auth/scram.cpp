@@ -130,6 +130,8 @@ const char* to_string(Error error) {
             return "the server did not prove it knows the password";
         case Error::weak_iterations:
             return "the server asked for too few SCRAM iterations";
+        case Error::excessive_iterations:
+            return "the server asked for too many SCRAM iterations";
     }
     return "unknown SCRAM error";
 }
@@ -238,6 +240,7 @@ Expected<std::string, Error> Client::client_final(std::string_view server_first)
     }
     // A low count would let whoever sees the exchange guess passwords cheaply.
     if (*iterations < min_iterations_) return Unexpected(Error::weak_iterations);
+    if (*iterations > max_iterations) return Unexpected(Error::excessive_iterations);
 
     const Wiped<std::string> salted(salted_password(password_, *salt, *iterations));
     const Wiped<Sha256Digest> client_key(hmac_sha256(*salted, "Client Key"));

@@ -15,6 +15,8 @@
 namespace ucs::auth::scram {
 
 inline constexpr int default_iterations = 4096;
+// A client computes PBKDF2 in the browser's main thread: a hostile server must not make it hang.
+inline constexpr int max_iterations = 1'000'000;
 
 enum class Error {
     malformed,        // a message that does not follow RFC 5802's grammar
@@ -22,6 +24,7 @@ enum class Error {
     bad_proof,        // the client proved the wrong password
     bad_server_signature,  // the server does not know the verifier
     weak_iterations,  // the server asked for fewer iterations than the client accepts
+    excessive_iterations,  // the server asked for so many that hashing would freeze the page
 };
 
 const char* to_string(Error error);

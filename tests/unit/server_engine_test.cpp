@@ -966,3 +966,17 @@ TEST_CASE("the phone cannot be changed during a call", "[engine][pairing]") {
     alice.ok(method::answer);
     CHECK(error_code(mirror.error(method::identifier, {{"identifier", "102"}})) == "INVALID_STATE");
 }
+
+TEST_CASE("a blind transfer to a busy colleague is refused and the call stays", "[engine][transfer]") {
+    Harness h;
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    Client& bob = h.connect();
+    bob.ready_agent("agent2", "102");
+    bob.ok(method::dial, {{"number", "601550000"}});  // bob is on a call
+    h.ring_queue(1);
+    alice.ok(method::answer);
+    auto error = alice.error(method::blind_transfer, {{"number", "102"}});
+    CHECK(error.at("message") == "extension 102 is busy");
+    CHECK(alice.ok(method::state).at("call").at("state") == 3);
+}

@@ -619,6 +619,11 @@ RpcResult Engine::Impl::blind_transfer(int user_id, const json::object& params) 
     if (p->number == own->device.extension) return rpc_fail(ErrorCode::invalid_params, "params.number: that is your own phone", {{"field", "params.number"}});
 
     const DeviceRecord* target_device = device_by_extension(p->number);
+    if (target_device != nullptr) {
+        if (auto target_user = agent_on_line(target_device->device.id); target_user && call_of_agent(*target_user, false)) {
+            return rpc_fail(ErrorCode::invalid_state, "extension " + p->number + " is busy", {{"field", "params.number"}});
+        }
+    }
     count_transfer(user_id, call, target_device == nullptr);
     const bool agent_was_callee = call.callee && call.callee->user_id == user_id;
     leave_call(call, user_id, HangupCause::transfer);

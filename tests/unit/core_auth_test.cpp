@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/hex.hpp"
+
+using ucs::test::hex;
+
 #include <string>
 #include <vector>
 
@@ -17,15 +21,6 @@ constexpr std::int64_t issued_at = 1700000000;
 // Computed independently: base64(hashlib.sha1(b"demo-sso-secretagent11700000000").digest() + b"agent11700000000")
 const std::string demo_token = "/hm/wyJ1ud940/pVXyx4dI4U1ithZ2VudDExNzAwMDAwMDAw";
 
-std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "core/json.hpp"
 #include "core/model.hpp"
+#include "core/percent_encoding.hpp"
 #include "support/vectors.hpp"
 
 #include <catch2/catch.hpp>
@@ -164,4 +165,13 @@ TEST_CASE("model objects nest inside hand-built JSON through value_from", "[core
     ucs::AgentState state{ucs::AgentStatus::ACW, std::nullopt};
     const json::value event = {{"event", "stateChange"}, {"state", json::value_from(state)}};
     CHECK(json::serialize(event) == R"({"event":"stateChange","state":{"status":"ACW","reason":null}})");
+}
+
+TEST_CASE("percent-decoding refuses malformed escapes strictly and keeps them leniently", "[core]") {
+    CHECK(ucs::percent_decode("a%20b%2Fc") == "a b/c");
+    CHECK_FALSE(ucs::percent_decode("100%").has_value());
+    CHECK_FALSE(ucs::percent_decode("%zz").has_value());
+    CHECK(ucs::percent_decode_lenient("100%") == "100%");
+    CHECK(ucs::percent_decode_lenient("a+b%2B", true) == "a b+");
+    CHECK(ucs::percent_decode_lenient("a+b") == "a+b");
 }

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/hex.hpp"
+
+using ucs::test::hex;
+
 #ifndef __EMSCRIPTEN__
 #include <openssl/evp.h>  // the reference PBKDF2, natively only: in wasm it would drag in the providers
 
@@ -37,15 +41,6 @@ const std::string server_final = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=
 const std::string combined_nonce = client_nonce + server_nonce;
 }  // namespace rfc7677
 
-std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 ucs::auth::scram::Verifier rfc_verifier(const std::string& password = rfc7677::password) {
     return make_verifier(password, *ucs::auth::base64_decode(rfc7677::salt_base64), 4096);

@@ -4,6 +4,7 @@
 #include "server/engine/engine_impl.hpp"
 
 #include "core/json.hpp"
+#include "core/percent_encoding.hpp"
 
 #include <boost/describe/class.hpp>
 #include <boost/json/parse.hpp>
@@ -28,27 +29,6 @@ HttpResponse bad_field(const ParseError& error) {
     return error_response(400, "BAD_REQUEST", error.message(), error.field.empty() ? std::nullopt : std::optional(error.field));
 }
 
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size()) {
-            unsigned value = 0;
-            const auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-            if (ec == std::errc() && end == text.data() + i + 3) {
-                out += static_cast<char>(value);
-                i += 2;
-            } else {
-                out += text[i];
-            }
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 struct Target {
     std::vector<std::string> segments;  // "/api/v1.0/calls/x/answer" -> {"api","v1.0","calls","x","answer"}
     std::map<std::string, std::string> query;
@@ -61,7 +41,7 @@ Target split_target(std::string_view target) {
     while (!path.empty()) {
         const std::size_t slash = path.find('/');
         const std::string_view segment = path.substr(0, slash);
-        if (!segment.empty()) out.segments.push_back(percent_decode(segment));
+        if (!segment.empty()) out.segments.push_back(percent_decode_lenient(segment));
         if (slash == std::string_view::npos) break;
         path.remove_prefix(slash + 1);
     }
@@ -72,7 +52,8 @@ Target split_target(std::string_view target) {
             const std::string_view pair = query.substr(0, amp);
             const std::size_t eq = pair.find('=');
             if (!pair.empty()) {
-                out.query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+                out.query[percent_decode_lenient(pair.substr(0, eq), true)] =
+                    eq == std::string_view::npos ? "" : percent_decode_lenient(pair.substr(eq + 1), true);
             }
             if (amp == std::string_view::npos) break;
             query.remove_prefix(amp + 1);

@@ -1,5 +1,7 @@
 #include "server/net/router.hpp"
 
+#include "core/percent_encoding.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -18,30 +20,6 @@ constexpr std::string_view page_csp =
 
 constexpr std::string_view api_methods = "GET, POST, OPTIONS";
 constexpr std::string_view api_headers = "Authorization, Content-Type";
-
-std::optional<std::string> percent_decode(std::string_view in) {
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out.push_back(in[i]);
-            continue;
-        }
-        if (i + 2 >= in.size()) return std::nullopt;
-        const int high = hex(in[i + 1]);
-        const int low = hex(in[i + 2]);
-        if (high < 0 || low < 0) return std::nullopt;
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-    }
-    return out;
-}
 
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
@@ -89,7 +67,7 @@ WebResponse Router::handle(const WebRequest& request) {
     if (request.target.empty() || request.target.front() != '/')
         return json_error(400, "BAD_REQUEST", "the request target must be a path");
     const std::string_view raw_path = path_of(request.target);
-    const std::optional<std::string> decoded = percent_decode(raw_path);
+    const std::optional<std::string> decoded = ucs::percent_decode(raw_path);
     if (!decoded) return json_error(400, "BAD_REQUEST", "bad percent-encoding in the path");
     const std::string_view path = *decoded;
 

@@ -1,11 +1,11 @@
 # Assembles operator.js (cmake -P; see bindings/CMakeLists.txt for the inputs).
 #
-# The result is ONE classic script: Emscripten's MODULARIZE glue and web/loader.js inside one
+# The result is ONE classic script: Emscripten's MODULARIZE glue, the GUI (web/gui/) and web/loader.js inside one
 # function scope, so the page gains no global except window.ucsOperator. `define`, `exports` and
 # `module` are shadowed there: the glue's UMD tail would otherwise register with a CRM's RequireJS
 # (an anonymous define() from a plain script tag is an error there) or CommonJS shim.
 
-foreach(var NODE_RUNNER METHOD_NAMES_TOOL GLUE WASM LOADER VERSION OUT_DIR WORK_DIR)
+foreach(var NODE_RUNNER METHOD_NAMES_TOOL GLUE WASM LOADER GUI_DIR VERSION OUT_DIR WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "bundle.cmake: -D${var}=... is required")
   endif()
@@ -24,6 +24,18 @@ endif()
 
 file(READ "${GLUE}" glue)
 file(READ "${LOADER}" loader)
+
+# The GUI (web/gui/): its strings and code, and its stylesheet as one JS string (UCS_GUI_CSS) that
+# gui.js puts into the bar's shadow root. Comments and runs of white space are dropped from the CSS.
+file(READ "${GUI_DIR}/strings.js" gui_strings)
+file(READ "${GUI_DIR}/gui.js" gui_code)
+file(READ "${GUI_DIR}/gui.css" gui_css)
+string(REGEX REPLACE "/\\*[^*]*\\*+([^/*][^*]*\\*+)*/" "" gui_css "${gui_css}")
+string(REGEX REPLACE "[ \t\r\n]+" " " gui_css "${gui_css}")
+string(REGEX REPLACE " ?([{};:,>]) ?" "\\1" gui_css "${gui_css}")
+string(REPLACE "\\" "\\\\" gui_css "${gui_css}")
+string(REPLACE "\"" "\\\"" gui_css "${gui_css}")
+string(STRIP "${gui_css}" gui_css)
 set(name "operator-v${VERSION}")
 
 string(CONCAT bundle
@@ -34,6 +46,9 @@ string(CONCAT bundle
   "var UCS_WASM_FILE = \"${name}.wasm\";\n"
   "var UCS_METHOD_NAMES = ${method_names};\n"
   "${glue}\n"
+  "var UCS_GUI_CSS = \"${gui_css}\";\n"
+  "${gui_strings}\n"
+  "${gui_code}\n"
   "${loader}"
   "})();\n")
 

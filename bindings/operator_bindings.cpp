@@ -1,16 +1,18 @@
 // The browser edge of the agent bar: the only C++ that knows the page. It builds the sans-IO
 // engine (src/agent) from window.ucsOperator and carries out the effects the engine returns:
-// WebSocket, timers, CRM callbacks, promises, cookies, new tabs and the (for now) one-line view.
+// WebSocket, timers, CRM callbacks, promises, cookies, new tabs, and the view model handed to the GUI.
 // No rules live here; everything the bar decides, the engine decides.
 //
 // JS entry points (one EMSCRIPTEN_BINDINGS block at the end; web/loader.js is the only caller):
 //   _start(configJson, envJson, settle)  once, after the page's `load` event (or at once with legacyStartup)
 //   _call(method, argsJson, promiseId)   a documented method; settle(promiseId, ok, valueJson) answers it
 //   _state()                             state() as JSON text ("null" outside READY)
+//   _view()                              the GUI's view model as JSON text (web/gui/gui.js)
 // Values cross the boundary as JSON text: small, and no per-type marshalling code to keep in step.
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "core/percent_encoding.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -139,6 +141,18 @@ EM_JS(void, ucs_system_notification, (const char* title, const char* body), {
     }
 });
 
+// The GUI draws the engine's view model (web/gui/gui.js). A GUI bug is logged and never reaches the
+// engine: the API and callbacks keep working.
+EM_JS(void, ucs_gui_render, (const char* element_id, const char* view_json), {
+    var gui = Module.ucsGui;
+    if (!gui) return;
+    try {
+        gui.render(UTF8ToString(element_id), JSON.parse(UTF8ToString(view_json)));
+    } catch (e) {
+        console.error("ucsOperator: the agent bar GUI failed:", e);
+    }
+});
+
 // ---- small helpers ----
 
 agent::Millis now() {
@@ -151,32 +165,6 @@ struct Overloaded : Fs... {
 };
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
-
-// The value of a tolerant decodeURIComponent: a malformed escape (which would make the JS function
-// throw on a cookie some other script wrote) is kept as it is.
-std::string percent_decode(std::string_view in) {
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '%' && i + 2 < in.size()) {
-            const int high = hex(in[i + 1]);
-            const int low = hex(in[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out.push_back(static_cast<char>(high * 16 + low));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(in[i]);
-    }
-    return out;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
@@ -194,7 +182,7 @@ std::map<std::string, std::string> parse_cookies(std::string_view text) {
         text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
         const auto eq = pair.find('=');
         if (eq == std::string_view::npos) continue;
-        cookies.emplace(percent_decode(trim(pair.substr(0, eq))), percent_decode(trim(pair.substr(eq + 1))));
+        cookies.emplace(ucs::percent_decode_lenient(trim(pair.substr(0, eq))), ucs::percent_decode_lenient(trim(pair.substr(eq + 1))));
     }
     return cookies;
 }
@@ -255,6 +243,8 @@ public:
     }
 
     [[nodiscard]] std::string state_json() const { return json::serialize(engine_.state()); }
+    // The view model now: the GUI re-reads it every second for a call's timer and the ACW countdown.
+    [[nodiscard]] std::string view_json() const { return json::serialize(engine_.view(now())); }
 
     static void fire(const std::string& name, const json::array& args) {
         ucs_fire_callback(name.c_str(), json::serialize(args).c_str());
@@ -415,27 +405,14 @@ private:
 
     static void console_error(const std::string& message) { val::global("console").call<void>("error", message); }
 
-    // Until the GUI arrives: one status line (app state, agent status, current call) in renderTo.
+    // The GUI (web/gui/, handed to the module by the loader as Module.ucsGui) draws the view model
+    // into a shadow root under renderTo; headless, there is no GUI at all.
     void render() {
         view_dirty_ = false;
         const json::value view = engine_.view(now());
         ucs_set_ask_before_unload(view.at("askBeforeUnload").as_bool() ? 1 : 0);
         if (headless_) return;
-        val element = val::global("document").call<val>("getElementById", engine_.config().renderTo);
-        if (element.isNull() || element.isUndefined()) return;
-        std::string line = std::string("UCS agent bar: ") + agent::to_string(engine_.app_state());
-        const json::value state = engine_.state();
-        if (state.is_object()) {
-            const json::object& s = state.get_object();
-            if (auto status = string_member(s, "status")) {
-                line += " \u00b7 " + *status;
-                if (auto reason = string_member(s, "reason")) line += " (" + *reason + ")";
-            }
-            if (const json::value* call = s.if_contains("call"); call != nullptr && call->is_object()) {
-                if (auto number = string_member(call->get_object(), "number")) line += " \u00b7 call " + *number;
-            }
-        }
-        element.set("textContent", line);
+        ucs_gui_render(engine_.config().renderTo.c_str(), json::serialize(view).c_str());
     }
 
     BrowserRandom random_;  // before engine_, which keeps a reference to it
@@ -499,10 +476,15 @@ std::string state_json() {
     return host ? host->state_json() : std::string("null");
 }
 
+std::string view_json() {
+    return host ? host->view_json() : std::string("null");
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(ucs_operator) {
     emscripten::function("_start", &start);
     emscripten::function("_call", &call);
     emscripten::function("_state", &state_json);
+    emscripten::function("_view", &view_json);
 }

@@ -5,6 +5,7 @@
 //   UCS_VERSION, UCS_WASM_FILE        "4.0.0", "operator-v4.0.0.wasm"
 //   UCS_METHOD_NAMES                  the engine's ucs::agent::method_names(), generated at build time
 //   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp
+//   createUcsGui                      the GUI (web/gui/gui.js), given invoke() and a way to re-read the view
 //
 // It owns window.ucsOperator: synchronously, it installs every method as a stub that returns a
 // Promise and queues the call; once the page has loaded (unless legacyStartup) it instantiates the
@@ -143,6 +144,9 @@
       },
     })
       .then((module) => {
+        // The bindings hand every new view model to module.ucsGui (not at all when headless); the
+        // GUI's controls call the engine through invoke(), like the page's methods.
+        module.ucsGui = createUcsGui(invoke, () => JSON.parse(module._view()));
         let configJson;
         try {
           configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself

@@ -471,6 +471,7 @@ struct Agent::Impl {
         request(m::devices, {}, std::nullopt,
                 [this](const json::value& list) {
                     devices = list.as_array();
+                    view_changed();
                     fire("onIdentify", {list});
                 },
                 [this](const RpcFailure& f) {
@@ -639,6 +640,13 @@ struct Agent::Impl {
         } else if (name == ev::user) {
             user = params.at("user").as_object();
         } else if (name == ev::queue_suspend || name == ev::queue_resume) {
+            // The membership in user.queues follows at once (every session of the agent sees it).
+            if (auto queues = user.if_contains("queues"); queues && queues->is_object()) {
+                const std::string key = json::serialize(params.at("queueId"));
+                if (auto member = queues->get_object().if_contains(key); member && member->is_object()) {
+                    member->get_object()["suspended"] = name == ev::queue_suspend;
+                }
+            }
             fire(name == ev::queue_suspend ? "onAgentSuspend" : "onAgentResume", {params.at("queueId")});
         } else if (name == ev::waiting_callers) {
             const auto before = waiting_callers;

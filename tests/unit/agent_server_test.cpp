@@ -524,3 +524,13 @@ TEST_CASE("a malformed call event from the server is refused and the view still 
     CHECK_NOTHROW(h.agent().view(h.server().now()));
     CHECK(h.agent().state().at("call").is_null());
 }
+
+TEST_CASE("suspending a queue shows in the user's queues at once", "[agent][view]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("suspend", {1});
+    CHECK(h.agent().view(h.server().now()).at("user").at("queues").at("1").at("suspended") == true);
+    CHECK(h.last("onAgentSuspend")->args.at(0) == 1);
+    h.call("resume", {1});
+    CHECK(h.agent().view(h.server().now()).at("user").at("queues").at("1").at("suspended") == false);
+}

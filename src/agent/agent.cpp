@@ -1057,9 +1057,16 @@ json::value Agent::Impl::view(Millis at) const {
 
     // Calls and what may be done with them now.
     json::array call_list;
-    bool ringing_in = false, connected = false, held = false, consulting = false;
+    bool ringing_in = false, connected = false, held = false, consulting = false, muted = false;
+    const json::value* own_id = user.if_contains("id");
     for (const auto& [uniqueid, call] : calls) {
-        call_list.push_back(call);
+        // Which side of the call is the agent's decides whose microphone `mute` toggles.
+        const bool agent_is_caller = own_id != nullptr && call.at("caller_user_id") == *own_id;
+        const bool agent_muted = call.at(agent_is_caller ? "caller_muted" : "connected_muted") == true;
+        muted |= agent_muted;
+        json::object shown = call;
+        shown["agentMuted"] = agent_muted;
+        call_list.push_back(std::move(shown));
         const int s = call.at("state").to_number<int>();
         const bool incoming = call.at("direction") == "INCOMING";
         ringing_in |= s == 2 && incoming;
@@ -1069,6 +1076,7 @@ json::value Agent::Impl::view(Millis at) const {
     consulting = held && calls.size() > 1;
     const bool ready_with_phone = state == AppState::READY && device.has_value();
     v["calls"] = std::move(call_list);
+    v["muted"] = muted;
     v["actions"] = json::object{
         {"answer", ready_with_phone && ringing_in},
         {"hangup", ready_with_phone && !calls.empty()},

@@ -534,3 +534,16 @@ TEST_CASE("suspending a queue shows in the user's queues at once", "[agent][view
     h.call("resume", {1});
     CHECK(h.agent().view(h.server().now()).at("user").at("queues").at("1").at("suspended") == false);
 }
+
+TEST_CASE("the view says whether the agent's own side of the call is muted", "[agent][view]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("dial", {"601555123"});  // the agent is the caller here
+    h.advance(2'000);
+    h.call("mute");
+    auto view = h.agent().view(h.server().now());
+    CHECK(view.at("muted") == true);
+    CHECK(view.at("calls").at(0).at("agentMuted") == true);
+    h.call("mute");
+    CHECK(h.agent().view(h.server().now()).at("muted") == false);
+}

@@ -440,7 +440,7 @@ function createUcsGui(invoke, readView) {
     ui.callControls.hidden = !calls.length;
     fill(ui.callRows, calls.length ? calls.map(function (c) {
       var since = c.connected || c.created || now;
-      var muted = c.direction === 'INCOMING' ? c.connected_muted : c.caller_muted;
+      var muted = c.agentMuted;
       return h('div.call.cs-' + c.state, { role: 'group', 'aria-label': T(c.direction) + ' ' + (c.number || '') },
         h('span.dir', { text: T(c.direction) }),
         h('span.number', { text: c.number || '' }),
@@ -448,7 +448,7 @@ function createUcsGui(invoke, readView) {
         h('span.cstate', { text: T('state' + c.state) + (muted ? ' · ' + T('mute') : '') }),
         h('span.timer', { role: 'timer', 'aria-label': T('duration'), text: clock(now - since) }));
     }) : h('p.idle.muted', { text: T('noCall') }));
-    var mutedNow = calls.some(function (c) { return c.direction === 'INCOMING' ? c.connected_muted : c.caller_muted; });
+    var mutedNow = view.muted;
     for (var name in ui.callButtons) ui.callButtons[name].disabled = !view.actions[name] || !!local.pending[name];
     ui.callButtons.mute.lastChild.textContent = mutedNow ? T('unmute') : T('mute');
     ui.callButtons.mute.setAttribute('aria-pressed', String(!!mutedNow));

@@ -3,7 +3,8 @@
 // bindings/bundle.cmake places this after Emscripten's glue, inside the bundle's one function scope,
 // where these are defined:
 //   UCS_VERSION, UCS_WASM_FILE        "4.0.0", "operator-v4.0.0.wasm"
-//   UCS_METHOD_NAMES                  the engine's ucs::agent::method_names(), generated at build time
+//   UCS_CATALOG                       the engine's closed lists (bindings/catalog.cpp), generated at build time:
+//                                     .methods is ucs::agent::method_names()
 //   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp
 //   createUcsGui                      the GUI (web/gui/gui.js), given invoke() and a way to re-read the view
 //
@@ -78,7 +79,7 @@
   let bar;
   const adopt = (value) => {
     bar = value !== null && (typeof value === 'object' || typeof value === 'function') ? value : {};
-    for (const name of UCS_METHOD_NAMES) {
+    for (const name of UCS_CATALOG.methods) {
       if (name !== 'state') bar[name] = (...args) => invoke(name, args);
     }
     // The one synchronous method: the onReady object (plus ringingSound), null until READY.

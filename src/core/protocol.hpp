@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -85,6 +86,14 @@ enum class ErrorCode : int {
     session_expired = -32011,     // session.resume for a session that is gone
     frame_too_large = -32012,
     network_busy = -32013,        // the simulated telephone network carries as many calls as it can
+};
+
+inline constexpr std::array all_error_codes{
+    ErrorCode::parse_error,     ErrorCode::invalid_request, ErrorCode::method_not_found,    ErrorCode::invalid_params,
+    ErrorCode::internal_error,  ErrorCode::invalid_state,   ErrorCode::bad_credentials,     ErrorCode::rate_limited,
+    ErrorCode::sso_refused,     ErrorCode::bad_identifier,  ErrorCode::device_in_use,       ErrorCode::no_device,
+    ErrorCode::no_call,         ErrorCode::not_found,       ErrorCode::unsupported_version, ErrorCode::session_expired,
+    ErrorCode::frame_too_large, ErrorCode::network_busy,
 };
 
 // The stable name of a code, sent as error.data.code so JS sees "INVALID_STATE" and friends.

@@ -17,7 +17,7 @@ function createUcsGui(invoke, readView) {
     arrow: 'M14 5l7 7-7 7v-4.5H3v-5h11z',
     caret: 'M7 10l5 5 5-5z',
   };
-  var SOUNDS = ['default', 'christmas', 'lovingYou', 'quest', 'rush'];
+  var SOUNDS = UCS_CATALOG.ringingSounds; // the engine's list (bindings/catalog.cpp)
 
   var host = null, root = null, bar = null, banner = null, mounted = false;
   var view = null, lang = 'en', screenKey = '';

@@ -170,7 +170,10 @@ std::vector<int> Engine::Impl::participants(const ActiveCall& call) const {
 void Engine::Impl::notify_call(const ActiveCall& call, std::string_view event, std::optional<int> only_user) {
     for (int user_id : participants(call)) {
         if (only_user && *only_user != user_id) continue;
-        push_to_user(user_id, event, json::object{{"call", to_json(to_call(call, user_id))}});
+        json::object params{{"call", to_json(to_call(call, user_id))}};
+        // The bar's rulebook tells a consultation from a plain second call by this link.
+        if (call.consultation_of && call.caller.user_id == user_id) params["consultation_of"] = *call.consultation_of;
+        push_to_user(user_id, event, params);
     }
 }
 

@@ -1,0 +1,28 @@
+#include "agent/call_book.hpp"
+
+namespace ucs::agent {
+
+void CallBook::update(const Call& call, std::optional<std::string> consultation_of) {
+    calls_[call.uniqueid] = CallEntry{call, std::move(consultation_of)};
+}
+
+void CallBook::reset_to(const std::optional<Call>& call) {
+    calls_.clear();
+    if (call) calls_[call->uniqueid] = CallEntry{*call, std::nullopt};
+}
+
+CallSituation CallBook::situation(bool has_device) const {
+    CallSituation situation;
+    situation.has_device = has_device;
+    for (const auto& [uniqueid, entry] : calls_) situation.legs.push_back(situation_leg(entry.call, entry.consultation_of));
+    return situation;
+}
+
+const Call* CallBook::current() const {
+    const CallSituation all = situation(true);
+    const auto leg = current_leg(all);
+    if (!leg) return nullptr;
+    return &calls_.at(all.legs[*leg].uniqueid).call;
+}
+
+}  // namespace ucs::agent

@@ -33,19 +33,19 @@ constexpr std::array app_transitions{
     AppTransition{states::pairing, AppState::READY},                             // provisioned
 };
 
-bool may_move(AppState from, AppState to) {
+}  // namespace
+
+bool app_transition_allowed(AppState from, AppState to) {
     if (from == to) return true;
     for (const AppTransition& t : app_transitions)
         if (t.to == to && t.from.contains(from)) return true;
     return false;
 }
 
-}  // namespace
-
 void Login::move_to(AppState next) {
     Model& model = ctx_.model;
     if (model.app == next) return;
-    if (!may_move(model.app, next)) {
+    if (!app_transition_allowed(model.app, next)) {
         ctx_.out.warn("ignored a move from " + std::string(to_string(model.app)) + " to " + std::string(to_string(next)));
         return;
     }

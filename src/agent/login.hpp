@@ -12,6 +12,9 @@
 
 namespace ucs::agent {
 
+// Whether the app state may move from one state to another (the table in login.cpp).
+bool app_transition_allowed(AppState from, AppState to);
+
 class Login {
 public:
     explicit Login(Context& context) : ctx_(context) {}

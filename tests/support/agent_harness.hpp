@@ -5,6 +5,7 @@
 // promises are recorded for assertions.
 
 #include "agent/agent.hpp"
+#include "support/canned_server.hpp"
 #include "support/engine_harness.hpp"
 
 #include <boost/json.hpp>
@@ -42,6 +43,7 @@ public:
         auto config = agent::parse_config(page_config, environment.origin, warnings);
         for (auto& w : warnings) callbacks_.push_back({"onWarning", {boost::json::value(w)}});
         agent_ = std::make_unique<agent::Agent>(std::move(config), std::move(environment), random_);
+        note_input("start");
         agent_->start(server_.now());
         pump();
     }
@@ -52,6 +54,7 @@ public:
     // Calls a documented method; returns the promise id (see settled()).
     agent::PromiseId call(std::string_view method, boost::json::array args = {}) {
         const agent::PromiseId id = next_promise_++;
+        note_input("call " + std::string(method) + " " + boost::json::serialize(args) + " #" + std::to_string(id));
         agent_->call(method, args, id, server_.now());
         pump();
         return id;
@@ -114,6 +117,7 @@ public:
             if (timer && timers_.at(*timer) == *next) {
                 server_.tick_at(*next);
                 timers_.erase(*timer);
+                note_input(std::string("timer ") + timer_name(*timer));
                 agent_->timer_fired(*timer, server_.now());
             } else {
                 server_.tick_at(*next);
@@ -142,12 +146,16 @@ public:
             bool busy = false;
             for (auto& effect : agent_->take_effects()) {
                 busy = true;
+                if (std::string line = effect_line(effect); line != "view" && !line.starts_with("callback onDebug ")) {
+                    transcript_.push_back("< " + line);
+                }
                 apply(effect);
             }
             if (!to_agent_.empty()) {
                 busy = true;
                 std::string frame = std::move(to_agent_.front());
                 to_agent_.pop_front();
+                note_input("frame " + frame);
                 agent_->socket_message(frame, server_.now());
             } else if (!to_server_.empty()) {
                 busy = true;
@@ -160,7 +168,19 @@ public:
         FAIL("the agent and the server never went quiet");
     }
 
+    // Everything the agent engine heard and did so far, as a golden-conversation transcript
+    // (tests/unit/agent_conversations_test.cpp reads that format): for writing new ones.
+    const std::vector<std::string>& transcript() const { return transcript_; }
+
 private:
+    void note_input(const std::string& line) {
+        if (server_.now() != transcript_clock_) {
+            transcript_.push_back("> advance " + std::to_string(server_.now() - transcript_clock_));
+            transcript_clock_ = server_.now();
+        }
+        transcript_.push_back("> " + line);
+    }
+
     void apply(agent::Effect& effect) {
         std::visit(
             [&](auto& e) {
@@ -168,6 +188,7 @@ private:
                 if constexpr (std::is_same_v<E, agent::OpenSocket>) {
                     CHECK(e.url == "ws://127.0.0.1:8080/ws");
                     if (unreachable_) {
+                        note_input("closed");
                         agent_->socket_closed(server_.now());
                         return;
                     }
@@ -175,8 +196,10 @@ private:
                                                    [this] {
                                                        connection_.reset();
                                                        to_server_.clear();
+                                                       note_input("closed");
                                                        agent_->socket_closed(server_.now());
                                                    });
+                    note_input("open");
                     agent_->socket_open(server_.now());
                 } else if constexpr (std::is_same_v<E, agent::CloseSocket>) {
                     if (connection_) server_.drop_raw(*std::exchange(connection_, std::nullopt), false);
@@ -210,6 +233,8 @@ private:
     }
 
     CountingAgentRandom random_;
+    std::vector<std::string> transcript_;
+    std::int64_t transcript_clock_ = demo_epoch_ms;
     Harness server_;
     std::unique_ptr<agent::Agent> agent_;
     std::optional<server::ConnectionId> connection_;

@@ -1,0 +1,309 @@
+// The agent engine's units on their own: the link (connection.hpp), the call book, notifications,
+// the view model, and login driven with canned frames from a pretend ucsd. Native and wasm.
+#include "agent/call_book.hpp"
+#include "agent/connection.hpp"
+#include "agent/login.hpp"
+#include "agent/notifications.hpp"
+#include "core/json.hpp"
+#include "support/canned_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <limits>
+
+namespace json = boost::json;
+using ucs::test::CannedServer;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+bool has_line(const Lines& lines, const std::string& prefix) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); });
+}
+
+ucs::Call call(std::string uniqueid, ucs::CallState state, ucs::Direction direction) {
+    ucs::Call c;
+    c.uniqueid = std::move(uniqueid);
+    c.state = state;
+    c.direction = direction;
+    c.caller_number = "601234567";
+    c.called_number = "101";
+    c.number = "601234567";
+    c.connected_channel = "SIP/101-00000001";
+    return c;
+}
+
+ucs::User user() {
+    ucs::User u;
+    u.id = 1;
+    u.displayname = "Alice Nováková";
+    u.firstname = "Alice";
+    u.lastname = "Nováková";
+    u.locale = "en";
+    return u;
+}
+
+// A link that is up, for the Connection tests.
+struct Link {
+    ucs::agent::Outputs out;
+    ucs::test::FixedAgentRandom random;
+    ucs::agent::Connection connection{out, random, "ws://ucs/ws", "test/1"};
+
+    Lines lines() {
+        Lines out_lines;
+        for (const auto& e : out.take()) {
+            if (auto line = ucs::test::effect_line(e); line != "view") out_lines.push_back(line);
+        }
+        return out_lines;
+    }
+    void up(const char* session = "s1") {
+        connection.start();
+        connection.opened();
+        connection.receive(CannedServer::result(1, json::object{{"session", session}, {"heartbeat_ms", 15000}}));
+        lines();
+    }
+};
+
+}  // namespace
+
+// ---- the link ------------------------------------------------------------------------------------
+
+TEST_CASE("a new link greets with hello and a known session resumes from its last event", "[agent][connection]") {
+    Link link;
+    link.connection.start();
+    link.connection.opened();
+    CHECK(link.lines() == Lines{"open ws://ucs/ws",
+                                R"(send {"jsonrpc":"2.0","id":1,"method":"hello","params":{"protocol":"ucs-agent/1","client":"test/1"}})"});
+    auto greeted = link.connection.receive(CannedServer::result(1, json::object{{"session", "s1"}, {"heartbeat_ms", 10000}}));
+    REQUIRE(std::holds_alternative<ucs::agent::Greeted>(greeted));
+    CHECK(std::get<ucs::agent::Greeted>(greeted).first);
+    CHECK(link.lines() == Lines{"timer heartbeat 10000"});
+    link.connection.receive(CannedServer::event("user", 7, {}));
+    (void)link.connection.closed();
+    link.lines();
+    link.connection.opened();
+    CHECK(link.lines() == Lines{R"(send {"jsonrpc":"2.0","id":2,"method":"session.resume","params":{"session":"s1","last_seq":7}})"});
+}
+
+TEST_CASE("events already handled before a reconnect are dropped by their sequence number", "[agent][connection]") {
+    Link link;
+    link.up();
+    CHECK(std::holds_alternative<ucs::agent::EventIn>(link.connection.receive(CannedServer::event("user", 3, {}))));
+    CHECK(std::holds_alternative<std::monostate>(link.connection.receive(CannedServer::event("user", 3, {}))));
+    CHECK(std::holds_alternative<std::monostate>(link.connection.receive(CannedServer::event("user", 2, {}))));
+    CHECK(std::holds_alternative<ucs::agent::EventIn>(link.connection.receive(CannedServer::event("user", 4, {}))));
+}
+
+TEST_CASE("a heartbeat left unanswered drops the link and schedules a reconnect", "[agent][connection]") {
+    Link link;
+    link.up();
+    CHECK(link.connection.heartbeat_due().empty());
+    CHECK(link.lines() == Lines{R"(send {"jsonrpc":"2.0","id":2,"method":"ping","params":{}})", "timer heartbeat 15000"});
+    auto failed = link.connection.heartbeat_due();
+    const Lines lines = link.lines();
+    CHECK(lines.at(0) == "close");
+    CHECK(has_line(lines, "callback onWarning [\"connection to UCS lost; reconnecting\"]"));
+    CHECK(has_line(lines, "timer reconnect "));
+    REQUIRE(failed.size() == 1);  // the unanswered ping itself
+    CHECK(failed[0].request.reply == ucs::agent::Reply::ping);
+}
+
+TEST_CASE("reconnect attempts back off exponentially up to thirty seconds", "[agent][connection]") {
+    Link link;
+    link.connection.start();
+    std::vector<std::int64_t> delays;
+    for (int attempt = 0; attempt < 9; ++attempt) {
+        (void)link.connection.closed();
+        for (const auto& e : link.out.take())
+            if (const auto* timer = std::get_if<ucs::agent::StartTimer>(&e)) delays.push_back(timer->delay);
+    }
+    // FixedAgentRandom's 0x42 puts the jitter at 0.8 + 0.4 * 66/255.
+    const double jitter = 0.8 + 0.4 * (66.0 / 255.0);
+    const std::vector<std::int64_t> expected_base{500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+    REQUIRE(delays.size() == expected_base.size());
+    for (std::size_t i = 0; i < delays.size(); ++i) CHECK(delays[i] == static_cast<std::int64_t>(static_cast<double>(expected_base[i]) * jitter));
+}
+
+TEST_CASE("requests made while the link is down wait for it, and fail if it closes again", "[agent][connection]") {
+    Link link;
+    link.up();
+    (void)link.connection.closed();
+    link.lines();
+    link.connection.send("hangup", {}, ucs::agent::Request(ucs::agent::Reply::plain, 9));
+    CHECK(link.lines().empty());  // nothing goes out while down
+    auto failed = link.connection.closed();
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].request.promise == 9U);
+    CHECK(std::get<ucs::agent::RpcFailure>(failed[0].outcome).name == "NETWORK_ERROR");
+}
+
+TEST_CASE("a resume that cannot replay asks to be rebuilt from the snapshot", "[agent][connection]") {
+    Link link;
+    link.up();
+    (void)link.connection.closed();
+    link.connection.opened();
+    auto resumed = link.connection.receive(CannedServer::result(2, json::object{{"session", "s1"}, {"replayed", nullptr}, {"state", "READY"}}));
+    REQUIRE(std::holds_alternative<ucs::agent::Resumed>(resumed));
+    CHECK(std::get<ucs::agent::Resumed>(resumed).rebuild_from.has_value());
+}
+
+TEST_CASE("a reply nobody asked for and a frame that is not JSON are ignored, the latter with a warning", "[agent][connection]") {
+    Link link;
+    link.up();
+    CHECK(std::holds_alternative<std::monostate>(link.connection.receive(CannedServer::result(77, nullptr))));
+    CHECK(link.lines().empty());
+    CHECK(std::holds_alternative<std::monostate>(link.connection.receive("{not json")));
+    CHECK(link.lines() == Lines{R"(callback onWarning ["UCS sent a frame that is not a JSON object"])"});
+}
+
+// ---- the call book -------------------------------------------------------------------------------
+
+TEST_CASE("the current call is the live one, else the first held one", "[agent][calls]") {
+    ucs::agent::CallBook book;
+    CHECK(book.current() == nullptr);
+    book.update(call("1.1", ucs::CallState::held, ucs::Direction::INCOMING), std::nullopt);
+    CHECK(book.current()->uniqueid == "1.1");
+    book.update(call("1.2", ucs::CallState::invitation, ucs::Direction::OUTGOING), std::string("1.1"));
+    CHECK(book.current()->uniqueid == "1.2");
+    book.remove("1.2");
+    CHECK(book.current()->uniqueid == "1.1");
+}
+
+TEST_CASE("the call situation carries the consultation link and the agent's side of each call", "[agent][calls]") {
+    ucs::agent::CallBook book;
+    book.update(call("1.1", ucs::CallState::held, ucs::Direction::INCOMING), std::nullopt);
+    book.update(call("1.2", ucs::CallState::connected, ucs::Direction::OUTGOING), std::string("1.1"));
+    const ucs::CallSituation situation = book.situation(true);
+    REQUIRE(situation.legs.size() == 2);
+    CHECK_FALSE(situation.legs[0].agent_placed);
+    CHECK(situation.legs[1].agent_placed);
+    CHECK(situation.legs[1].consultation_of == "1.1");
+    CHECK(ucs::decide(ucs::CallAction::finishTransfer, situation).allowed());
+    CHECK_FALSE(book.situation(false).has_device);
+}
+
+// ---- notifications --------------------------------------------------------------------------------
+
+TEST_CASE("a unique notification replaces its twin of the same group only", "[agent][notify]") {
+    ucs::agent::Notifications list;
+    list.add({"Saved", "success", true, std::nullopt, std::nullopt, std::string("a"), {}}, 0);
+    list.add({"Saved", "success", true, std::nullopt, std::nullopt, std::string("b"), {}}, 0);
+    list.add({"Saved", "success", true, std::nullopt, std::nullopt, std::string("a"), {}}, 0);
+    CHECK(list.all().size() == 2);
+}
+
+TEST_CASE("timed notifications expire in order and the earliest sets the next expiry", "[agent][notify]") {
+    ucs::agent::Notifications list;
+    list.add({"later", "info", false, 5000, std::nullopt, std::nullopt, {}}, 1000);
+    list.add({"sooner", "info", false, 2000, std::nullopt, std::nullopt, {}}, 1000);
+    list.add({"stays", "error", false, std::nullopt, std::nullopt, std::nullopt, {}}, 1000);
+    CHECK(list.next_expiry() == 3000);
+    CHECK(list.expire(3000));
+    CHECK(list.next_expiry() == 6000);
+    CHECK(list.expire(6000));
+    CHECK(list.all().size() == 1);
+    CHECK_FALSE(list.next_expiry());
+}
+
+TEST_CASE("a notify timeout past the end of time never expires instead of overflowing", "[agent][notify]") {
+    ucs::agent::Notifications list;
+    list.add({"forever", "info", false, std::numeric_limits<std::int64_t>::max(), std::nullopt, std::nullopt, {}}, 1'700'000'000'000);
+    CHECK_FALSE(list.next_expiry());
+}
+
+TEST_CASE("placeholders are filled from other.values, numbers written as JSON", "[agent][notify]") {
+    const json::object other{{"values", json::object{{"identifier", "cisco"}, {"count", 3}}}};
+    CHECK(ucs::agent::fill_placeholders("Bad identifier: {identifier} ({count}, {identifier})", other) ==
+          "Bad identifier: cisco (3, cisco)");
+    CHECK(ucs::agent::fill_placeholders("{x}", json::object{}) == "{x}");
+}
+
+// ---- login and events, with canned frames ------------------------------------------------------------
+
+TEST_CASE("an sso answer of the wrong shape rejects its promise once, with a warning naming the field", "[agent][login]") {
+    CannedServer bar;
+    bar.greeted();
+    bar.call("sso", {"agent1", "token", "CRM"}, 5);
+    const Lines lines = bar.frame(CannedServer::result(2, json::object{{"user", json::object{{"id", "one"}}}}));
+    CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("settle #5 "); }) == 1);
+    CHECK(has_line(lines, "settle #5 error {\"code\":\"PROTOCOL_ERROR\""));
+    CHECK(has_line(lines, "callback onLoginError "));
+    // A late duplicate of the answer settles nothing.
+    CHECK_FALSE(has_line(bar.frame(CannedServer::result(2, json::object{{"user", ucs::to_json(user())}, {"state", "IDENTIFY"}})), "settle"));
+    CHECK(bar.agent().app_state() == ucs::AppState::CREDENTIALS);
+}
+
+TEST_CASE("a login answer for a mirrored session with a paired phone goes to DEVICE without pairing again", "[agent][login]") {
+    CannedServer bar(json::object{{"confirmDevice", true}});
+    bar.greeted();
+    bar.call("sso", {"agent1", "token"}, 5);
+    ucs::Device phone{101, "101", "Desk phone 101", "101"};
+    const Lines lines = bar.frame(CannedServer::result(2, json::object{{"user", ucs::to_json(user())}, {"state", "DEVICE"}, {"device", ucs::to_json(phone)}}));
+    CHECK(bar.agent().app_state() == ucs::AppState::DEVICE);
+    CHECK(has_line(lines, "callback onDevice "));
+    CHECK_FALSE(has_line(lines, "send {\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"identifier\""));
+}
+
+TEST_CASE("a second login while one is in flight is refused whatever its kind", "[agent][login]") {
+    CannedServer bar;
+    bar.greeted();
+    bar.call("login", {"agent1", "demo"}, 1);
+    const Lines lines = bar.call("sso", {"agent1", "token"}, 2);
+    CHECK(has_line(lines, "settle #2 error {\"code\":\"INVALID_STATE\""));
+}
+
+TEST_CASE("a call event without caller_user_id is kept and the view renders it", "[agent][view]") {
+    CannedServer bar(json::object{{"identifyURL", true}}, [] {
+        ucs::agent::Environment e;
+        e.url_identifier = "101";
+        return e;
+    }());
+    bar.greeted();
+    json::value incoming = ucs::to_json(call("1.1", ucs::CallState::invitation, ucs::Direction::INCOMING));
+    incoming.as_object().erase("caller_user_id");
+    bar.frame(CannedServer::event("call.ringing", 1, json::object{{"call", incoming}}));
+    const json::value view = bar.agent().view(bar.now);
+    CHECK(view.at("calls").as_array().size() == 1);
+    CHECK(view.at("calls").at(0).at("agentMuted") == false);
+}
+
+TEST_CASE("wrap-up that ends at an absurd time counts down without overflowing", "[agent][view]") {
+    CannedServer bar;
+    bar.greeted();
+    for (std::int64_t until : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+        bar.frame(CannedServer::event("agent.state", until == std::numeric_limits<std::int64_t>::min() ? 1 : 2,
+                                      json::object{{"status", "ACW"}, {"reason", nullptr}, {"until", until}}));
+        const json::value remaining = bar.agent().view(bar.now).at("acwRemaining");
+        CHECK(remaining.as_int64() >= 0);
+    }
+}
+
+TEST_CASE("an event with params of the wrong shape is a warning naming the field, and nothing changes", "[agent][events]") {
+    CannedServer bar;
+    bar.greeted();
+    const Lines lines = bar.frame(CannedServer::event("waitingCallers", 1, json::object{{"waitingCallers", "many"}}));
+    CHECK(lines == Lines{R"(callback onWarning ["UCS sent waitingCallers with invalid params: waitingCallers: expected an integer, got a string"])"});
+    CHECK(bar.agent().view(bar.now).at("waitingCallers") == 0);
+}
+
+TEST_CASE("an unknown event is reported, not ignored", "[agent][events]") {
+    CannedServer bar;
+    bar.greeted();
+    CHECK(bar.frame(CannedServer::event("call.teleport", 1, {})) == Lines{R"(callback onWarning ["unknown event from UCS: call.teleport"])"});
+}
+
+TEST_CASE("the app state only moves along its transitions", "[agent][login]") {
+    using ucs::AppState;
+    using ucs::agent::app_transition_allowed;
+    CHECK(app_transition_allowed(AppState::CONNECTING, AppState::CREDENTIALS));
+    CHECK(app_transition_allowed(AppState::READY, AppState::CREDENTIALS));  // logged out from anywhere
+    CHECK(app_transition_allowed(AppState::CREDENTIALS, AppState::IDENTIFY));
+    CHECK(app_transition_allowed(AppState::IDENTIFY, AppState::READY));  // withoutDevice
+    CHECK(app_transition_allowed(AppState::READY, AppState::IDENTIFY));  // identify()
+    CHECK_FALSE(app_transition_allowed(AppState::CREDENTIALS, AppState::READY));
+    CHECK_FALSE(app_transition_allowed(AppState::CONNECTING, AppState::IDENTIFY));
+    CHECK_FALSE(app_transition_allowed(AppState::READY, AppState::DEVICE));
+}

@@ -7,6 +7,7 @@
 #include "agent/login.hpp"
 #include "agent/messages.hpp"
 #include "agent/model.hpp"
+#include "agent/softphone.hpp"
 #include "agent/view_model.hpp"
 #include "core/json.hpp"
 #include "core/protocol.hpp"
@@ -99,7 +100,8 @@ struct Agent::Impl {
           environment(std::move(environment_in)),
           link(out, random_in, config.websocket_url(), "operator.js/" + std::string(version)),
           ctx{out, link, config, environment, random_in, model, 0},
-          login(ctx) {
+          login(ctx),
+          softphone(ctx) {
         model.ringing_sound = std::string(default_ringing_sound);
         if (auto it = environment.cookies.find(std::string(ringing_sound_cookie));
             it != environment.cookies.end() && is_one_of(ringing_sounds, it->second)) {
@@ -114,6 +116,10 @@ struct Agent::Impl {
     Connection link;
     Context ctx;
     Login login;
+    Softphone softphone;
+
+    // Every input ends here: the softphone's sounds and microphone follow what changed.
+    void settle_input() { softphone.follow(); }
 
     // ---- frames and replies ----
     void receive(std::string_view text) {
@@ -214,6 +220,7 @@ struct Agent::Impl {
         if (name == ev::call_hangup) {
             model.calls.remove(call.uniqueid);
             if (config.autoOpenAccountCode) model.account_code_for = call.uniqueid;
+            softphone.call_ended(call);
         } else {
             model.calls.update(call, event->consultation_of);
         }
@@ -381,8 +388,14 @@ struct Agent::Impl {
         out.view_changed();
         out.resolve(p, json::value(sound));
     }
-    // The ringtones come with the softphone; until then there is nothing to play.
-    void ringing_sound_test(std::string_view, const json::array&, PromiseId p) { out.resolve(p); }
+    void test_ringing_sound(std::string_view, const json::array&, PromiseId p) {
+        softphone.test();
+        out.resolve(p);
+    }
+    void stop_ringing_sound_test(std::string_view, const json::array&, PromiseId p) {
+        softphone.stop_test();
+        out.resolve(p);
+    }
     void history(std::string_view, const json::array& a, PromiseId p) {
         // The GUI's filter: {direction?, number?, since?, until?, limit?, offset?}.
         model.history_filter = nth(a, 0).is_object() ? a[0].get_object() : json::object{};
@@ -477,8 +490,8 @@ std::span<const Agent::Impl::MethodRow> Agent::Impl::method_table() {
         {"state", none, &Impl::state_method},
         {"setAccountCode", args({A::string, A::string, A::string, A::boolean}, 2), &Impl::set_account_code},
         {"selectRingingSound", args({A::string}, 1), &Impl::select_ringing_sound},
-        {"testRingingSound", none, &Impl::ringing_sound_test},
-        {"stopRingingSoundTest", none, &Impl::ringing_sound_test},
+        {"testRingingSound", none, &Impl::test_ringing_sound},
+        {"stopRingingSoundTest", none, &Impl::stop_ringing_sound_test},
         {"history", none, &Impl::history},
         {"closeAccountCode", none, &Impl::close_account_code},
         {"dismiss", none, &Impl::dismiss},
@@ -543,16 +556,34 @@ void Agent::socket_open(Millis now) {
 void Agent::socket_message(std::string_view text, Millis now) {
     impl_->ctx.now = now;
     impl_->receive(text);
+    impl_->settle_input();
 }
 
 void Agent::socket_closed(Millis now) {
     impl_->ctx.now = now;
     impl_->answer_all(impl_->link.closed());
+    impl_->settle_input();
 }
 
 void Agent::timer_fired(Timer timer, Millis now) {
     impl_->ctx.now = now;
     impl_->timer_fired(timer);
+    impl_->settle_input();
+}
+
+void Agent::audio_output(bool running, Millis now) {
+    impl_->ctx.now = now;
+    impl_->softphone.audio_output(running);
+}
+
+void Agent::microphone_opened(Millis now) {
+    impl_->ctx.now = now;
+    impl_->softphone.microphone_opened();
+}
+
+void Agent::microphone_failed(const std::string& why, Millis now) {
+    impl_->ctx.now = now;
+    impl_->softphone.microphone_failed(why);
 }
 
 void Agent::call(std::string_view method, const json::array& args, PromiseId promise, Millis now) {
@@ -563,6 +594,7 @@ void Agent::call(std::string_view method, const json::array& args, PromiseId pro
         // A bug: the page still gets its answer (once).
         impl_->out.refuse(promise, ErrorCode::internal_error, std::string(method) + ": " + e.what());
     }
+    impl_->settle_input();
 }
 
 json::value Agent::state() const { return impl_->model.app == AppState::READY ? ready_object(impl_->model) : json::value(nullptr); }

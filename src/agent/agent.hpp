@@ -52,6 +52,11 @@ public:
     void socket_message(std::string_view text, Millis now);
     void socket_closed(Millis now);
     void timer_fired(Timer timer, Millis now);
+    // The softphone's audio, as the bindings find it: whether the browser lets sound play (an
+    // AudioContext running, not held back by the autoplay policy), and how getUserMedia went.
+    void audio_output(bool running, Millis now);
+    void microphone_opened(Millis now);
+    void microphone_failed(const std::string& why, Millis now);
 
     // A documented method called by the page (or queued before the engine was ready).
     // Always settles `promise`, exactly once, now or later.

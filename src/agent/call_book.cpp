@@ -2,6 +2,11 @@
 
 namespace ucs::agent {
 
+bool agent_muted(const Call& call, std::optional<int> agent_user_id) {
+    const bool agent_is_caller = agent_user_id && call.caller_user_id == agent_user_id;
+    return agent_is_caller ? call.caller_muted : call.connected_muted;
+}
+
 void CallBook::update(const Call& call, std::optional<std::string> consultation_of) {
     calls_[call.uniqueid] = CallEntry{call, std::move(consultation_of)};
 }

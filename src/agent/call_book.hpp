@@ -17,6 +17,9 @@ struct CallEntry {
     std::optional<std::string> consultation_of;
 };
 
+// Whether the agent's own side of the call is muted: the caller's side when the agent placed it.
+bool agent_muted(const Call& call, std::optional<int> agent_user_id);
+
 class CallBook {
 public:
     // A call event: the call as it is now (hangup removes it).

@@ -75,8 +75,36 @@ struct UnloadBeacon {
     std::string body;
 };
 
+// The softphone's sounds (src/audio renders them; the bindings play them through WebAudio).
+enum class Speaker : std::uint8_t {
+    ringer,  // the speaker chosen for the ringtone
+    call,    // the speaker chosen for calls (ringback, busy, the call itself)
+};
+// Plays a tone (audio/tones.hpp's tone_name) `cycles` times, or until stopped when cycles is 0.
+// A new sound replaces the one playing.
+struct PlaySound {
+    std::string tone;
+    int cycles = 0;
+    Speaker speaker = Speaker::ringer;
+};
+struct StopSound {};
+// getUserMedia with the page's audioInputConstraints; the bindings answer microphone_opened()
+// or microphone_failed().
+struct OpenMicrophone {
+    bool echo_cancellation = true;
+    bool noise_suppression = true;
+    bool auto_gain_control = true;
+};
+// Every track stopped: the browser's recording indicator goes off.
+struct CloseMicrophone {};
+// The track disabled (muted) or enabled again: nothing is captured while muted.
+struct MuteMicrophone {
+    bool muted = false;
+};
+
 using Effect = std::variant<OpenSocket, CloseSocket, SendFrame, StartTimer, CancelTimer, FireCallback, SettlePromise,
-                            SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon>;
+                            SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon, PlaySound, StopSound,
+                            OpenMicrophone, CloseMicrophone, MuteMicrophone>;
 
 class Outputs {
 public:

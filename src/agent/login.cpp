@@ -279,6 +279,8 @@ void Login::pairing_refused(const Answered& answer) {
         notice.group = "identify";
         notice.other = json::object{{"values", json::object{{"identifier", identifier}}}};
         post(ctx_, std::move(notice));
+    } else {
+        ctx_.out.warn("pairing failed: " + failure.message);
     }
     ctx_.out.reject(answer.request.promise, failure.name, failure.message);
     if (ctx_.environment.cookies.erase(std::string(identifier_cookie)) > 0) {

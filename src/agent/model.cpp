@@ -14,6 +14,7 @@ json::value ready_object(const Model& model) {
     if (const Call* call = model.calls.current()) state.call = *call;
     json::value out = to_json(state);
     out.as_object()["ringingSound"] = model.ringing_sound;
+    out.as_object()["audio"] = model.audio_running ? "ready" : "blocked";
     return out;
 }
 

@@ -31,6 +31,7 @@ struct Model {
     std::string ringing_sound;
     std::optional<std::string> sso_provider;  // sso() named one: the unload beacon logs out
     bool was_logged_in = false;               // to log in again when ucsd forgot the session
+    bool audio_running = false;               // the browser lets the bar's audio play (autoplay)
 
     // For the GUI.
     std::vector<Device> devices;                  // the phones offered in IDENTIFY (listDevices)

@@ -1,5 +1,6 @@
 #include "agent/view_model.hpp"
 
+#include "agent/softphone.hpp"
 #include "core/json.hpp"
 #include "core/rules/call_actions.hpp"
 #include "core/rules/methods.hpp"
@@ -42,12 +43,10 @@ void add_calls(json::object& v, const Model& model) {
     json::array calls;
     bool muted = false;
     for (const auto& [uniqueid, entry] : model.calls.entries()) {
-        const Call& call = entry.call;
-        const bool agent_is_caller = own_id && call.caller_user_id == own_id;
-        const bool agent_muted = agent_is_caller ? call.caller_muted : call.connected_muted;
-        muted |= agent_muted;
-        json::value shown = to_json(call);
-        shown.as_object()["agentMuted"] = agent_muted;
+        const bool own_side_muted = agent_muted(entry.call, own_id);
+        muted |= own_side_muted;
+        json::value shown = to_json(entry.call);
+        shown.as_object()["agentMuted"] = own_side_muted;
         calls.push_back(std::move(shown));
     }
     v["calls"] = std::move(calls);
@@ -109,6 +108,8 @@ json::value render_view(const ViewInputs& in) {
     }
     v["waitingCallers"] = known.waitingCallers;
     v["ringingSound"] = model.ringing_sound;
+    // The GUI offers a one-click "enable sound" while the browser blocks a softphone's audio.
+    v["audio"] = json::object{{"softphone", softphone_paired(model)}, {"blocked", !model.audio_running}};
     add_calls(v, model);
     v["accountCodeFor"] = to_json(model.account_code_for);
     v["askBeforeUnload"] = in.config.confirmUnload && model.app != AppState::CONNECTING && model.app != AppState::CREDENTIALS;

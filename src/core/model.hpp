@@ -149,6 +149,11 @@ BOOST_DESCRIBE_STRUCT(Queue, (),
                       (answered, priorities, queue_id, ringtime, supervisor, suspended, suspendtime, talktime, team_id,
                        transferred, transferred_external, type, unanswered))
 
+// What kind of phone a line is: a desk phone rings on the desk (the sandbox lifts its handset);
+// a softphone is the browser itself, which rings, listens and speaks.
+enum class DeviceType { desk, softphone };
+BOOST_DESCRIBE_ENUM(DeviceType, desk, softphone)
+
 // A phone (line) that an agent pairs with the bar by its identifier. The document passes it to
 // onDevice and lists a user's lines; dial's `line` argument is its id.
 struct Device {
@@ -156,10 +161,11 @@ struct Device {
     std::string identifier;
     std::string name;
     std::string extension;
+    DeviceType type = DeviceType::desk;
 
     friend bool operator==(const Device&, const Device&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Device, (), (id, identifier, name, extension))
+BOOST_DESCRIBE_STRUCT(Device, (), (id, identifier, name, extension, type))
 
 // User (v4.0.0): every documented field, in the document's order.
 struct User {

@@ -59,6 +59,16 @@ inline std::string effect_line(const agent::Effect& effect) {
             if constexpr (std::is_same_v<E, agent::ViewChanged>) return "view";
             if constexpr (std::is_same_v<E, agent::SystemNotification>) return "system-notification " + e.title + ": " + e.body;
             if constexpr (std::is_same_v<E, agent::UnloadBeacon>) return "beacon " + e.url + " " + e.body;
+            if constexpr (std::is_same_v<E, agent::PlaySound>) {
+                return "play " + e.tone + " x" + std::to_string(e.cycles) + (e.speaker == agent::Speaker::ringer ? " ringer" : " call");
+            }
+            if constexpr (std::is_same_v<E, agent::StopSound>) return "stop-sound";
+            if constexpr (std::is_same_v<E, agent::OpenMicrophone>) {
+                return std::string("microphone open echoCancellation=") + (e.echo_cancellation ? "1" : "0") + " noiseSuppression=" +
+                       (e.noise_suppression ? "1" : "0") + " autoGainControl=" + (e.auto_gain_control ? "1" : "0");
+            }
+            if constexpr (std::is_same_v<E, agent::CloseMicrophone>) return "microphone close";
+            if constexpr (std::is_same_v<E, agent::MuteMicrophone>) return std::string("microphone ") + (e.muted ? "mute" : "unmute");
         },
         effect);
 }

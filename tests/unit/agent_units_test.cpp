@@ -307,3 +307,165 @@ TEST_CASE("the app state only moves along its transitions", "[agent][login]") {
     CHECK_FALSE(app_transition_allowed(AppState::CONNECTING, AppState::IDENTIFY));
     CHECK_FALSE(app_transition_allowed(AppState::READY, AppState::DEVICE));
 }
+
+// ---- the softphone ---------------------------------------------------------------------------------
+
+namespace {
+
+ucs::Device phone(ucs::DeviceType type) {
+    return type == ucs::DeviceType::softphone ? ucs::Device{201, "201", "Softphone 201", "201", type}
+                                              : ucs::Device{101, "101", "Desk phone 101", "101", type};
+}
+
+// READY on the given phone: sso (request 2), pairing by the URL identifier (3), provision (4).
+CannedServer ready_on(ucs::DeviceType type, json::object config = {}) {
+    config["identifyURL"] = true;
+    ucs::agent::Environment environment;
+    environment.url_identifier = phone(type).identifier;
+    CannedServer bar(config, environment);
+    bar.greeted();
+    bar.call("sso", {"agent1", "token"}, 1);
+    bar.frame(CannedServer::result(2, json::object{{"user", ucs::to_json(user())}, {"state", "IDENTIFY"}}));
+    bar.frame(CannedServer::result(3, json::object{{"device", ucs::to_json(phone(type))}, {"identifier", phone(type).identifier}}));
+    ucs::ReadyState state;
+    state.status = ucs::AgentStatus::READY;
+    state.user = user();
+    state.device = phone(type);
+    bar.frame(CannedServer::result(4, ucs::to_json(state)));
+    REQUIRE(bar.agent().app_state() == ucs::AppState::READY);
+    return bar;
+}
+
+std::string call_event(const char* name, std::uint64_t seq, const ucs::Call& c) {
+    return CannedServer::event(name, seq, json::object{{"call", ucs::to_json(c)}});
+}
+
+// A queue call offered to agent1 (user 1) on line 201.
+ucs::Call offered(ucs::CallState state) {
+    ucs::Call c = call("1.1", state, ucs::Direction::INCOMING);
+    c.connected_user_id = 1;
+    return c;
+}
+
+Lines sound_lines(const Lines& lines) {
+    Lines out;
+    for (const auto& l : lines)
+        if (l.starts_with("play ") || l == "stop-sound" || l.starts_with("microphone ") || l.starts_with("callback onWarning") ||
+            l.starts_with("callback onError")) {
+            out.push_back(l);
+        }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a call ringing on a paired softphone loops the selected ringtone until it is answered", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    bar.agent().audio_output(true, bar.now);
+    bar.call("selectRingingSound", {"quest"}, 10);
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)))) == Lines{"play quest x0 ringer"});
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 2, offered(ucs::CallState::invitation)))).empty());  // still ringing
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 3, offered(ucs::CallState::connected)))) ==
+          Lines{"stop-sound", "microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+}
+
+TEST_CASE("a ringing call that is rejected, picked up elsewhere or hung up stops the ringtone", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    bar.agent().audio_output(true, bar.now);
+    bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)));
+    ucs::Call gone = offered(ucs::CallState::invitation);
+    gone.cause = ucs::HangupCause::pickup;
+    CHECK(sound_lines(bar.frame(call_event("call.hangup", 2, gone))) == Lines{"stop-sound"});
+}
+
+TEST_CASE("ringback plays on the call speaker while the far end rings and stops when it answers", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    ucs::Call out = call("1.2", ucs::CallState::new_call, ucs::Direction::OUTGOING);
+    out.caller_user_id = 1;
+    out.connected_channel.reset();
+    CHECK(sound_lines(bar.frame(call_event("call.new", 1, out))).empty());
+    out.state = ucs::CallState::invitation;
+    out.connected_channel = "SIP/trunk-00000002";
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 2, out))) == Lines{"play ringback x0 call"});
+    out.state = ucs::CallState::connected;
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 3, out))) ==
+          Lines{"stop-sound", "microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+}
+
+TEST_CASE("a busy number plays the busy tone three times, an unknown one the three-tone signal twice", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    ucs::Call out = call("1.2", ucs::CallState::connecting, ucs::Direction::OUTGOING);
+    out.cause = ucs::HangupCause::busy;
+    CHECK(sound_lines(bar.frame(call_event("call.hangup", 1, out))) == Lines{"play busy x3 call"});
+    out.uniqueid = "1.3";
+    out.cause = ucs::HangupCause::invalid_number;
+    CHECK(sound_lines(bar.frame(call_event("call.hangup", 2, out))) == Lines{"play unobtainable x2 call"});
+    CHECK(sound_lines(bar.frame(CannedServer::event("waitingCallers", 3, json::object{{"waitingCallers", 1}}))).empty());  // plays out
+}
+
+TEST_CASE("a desk phone rings on the desk: the bar makes no sound and opens no microphone", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::desk);
+    bar.agent().audio_output(true, bar.now);
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)))).empty());
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 2, offered(ucs::CallState::connected)))).empty());
+}
+
+TEST_CASE("the ringtone test plays the selected ringtone twice on any phone and stopping it stops only the test", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::desk);
+    bar.call("selectRingingSound", {"rush"}, 10);
+    CHECK(sound_lines(bar.call("testRingingSound", {}, 11)) == Lines{"play rush x2 ringer"});
+    CHECK(sound_lines(bar.call("stopRingingSoundTest", {}, 12)) == Lines{"stop-sound"});
+    CHECK(sound_lines(bar.call("stopRingingSoundTest", {}, 13)).empty());
+}
+
+TEST_CASE("a ring the browser will not let play warns once, and again only after sound was allowed in between", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    CHECK(bar.agent().state().at("audio") == "blocked");
+    const Lines first = sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation))));
+    REQUIRE(first.size() == 2);
+    CHECK(first[1].starts_with("callback onWarning [\"a call is ringing but cannot be heard"));
+    ucs::Call gone = offered(ucs::CallState::invitation);
+    gone.cause = ucs::HangupCause::caller_hung_up;
+    bar.frame(call_event("call.hangup", 2, gone));
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 3, offered(ucs::CallState::invitation)))) == Lines{"play default x0 ringer"});
+    CHECK(bar.agent().view(bar.now).at("audio") == json::object{{"softphone", true}, {"blocked", true}});
+    bar.agent().audio_output(true, bar.now);
+    CHECK(bar.agent().state().at("audio") == "ready");
+    bar.frame(call_event("call.hangup", 4, gone));
+    bar.agent().audio_output(false, bar.now);
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 5, offered(ucs::CallState::invitation)))).size() == 2);
+}
+
+TEST_CASE("the microphone opens with the page's constraints, follows mute and closes after the call", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, json::object{{"audioInputConstraints", json::object{{"echoCancellation", false}}}});
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 1, offered(ucs::CallState::connected)))) ==
+          Lines{"microphone open echoCancellation=0 noiseSuppression=1 autoGainControl=1"});
+    bar.agent().microphone_opened(bar.now);
+    ucs::Call muted = offered(ucs::CallState::connected);
+    muted.connected_muted = true;  // agent1 is the called side of an incoming call
+    CHECK(sound_lines(bar.frame(call_event("call.mute", 2, muted))) == Lines{"microphone mute"});
+    muted.connected_muted = false;
+    CHECK(sound_lines(bar.frame(call_event("call.unmute", 3, muted))) == Lines{"microphone unmute"});
+    muted.state = ucs::CallState::held;
+    CHECK(sound_lines(bar.frame(call_event("call.hold", 4, muted))).empty());  // still the agent's call
+    muted.cause = ucs::HangupCause::caller_hung_up;
+    CHECK(sound_lines(bar.frame(call_event("call.hangup", 5, muted))) == Lines{"microphone close"});
+}
+
+TEST_CASE("a refused microphone is onError and a notice; the call goes on and the next call asks again", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    bar.frame(call_event("call.connect", 1, offered(ucs::CallState::connected)));
+    bar.agent().microphone_failed("Permission denied", bar.now);
+    const Lines lines = sound_lines(bar.frame(CannedServer::event("waitingCallers", 2, json::object{{"waitingCallers", 0}})));
+    // Said once, and the microphone is not asked for again during this call.
+    CHECK(lines == Lines{R"(callback onError ["the microphone could not be opened: Permission denied"])"});
+    const auto notes = bar.agent().notifications();
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].title == "the microphone could not be opened: Permission denied");
+    CHECK(has_line(bar.call("hold", {}, 9), "send {\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hold\""));
+    ucs::Call ended = offered(ucs::CallState::connected);
+    ended.cause = ucs::HangupCause::caller_hung_up;
+    bar.frame(call_event("call.hangup", 3, ended));
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 4, offered(ucs::CallState::connected)))) ==
+          Lines{"microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+}

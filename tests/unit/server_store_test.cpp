@@ -624,7 +624,7 @@ TEST_CASE("the demo directory for the store is the one SANDBOX.md documents", "[
     for (int i = 0; i < 4; ++i) {
         const std::string number = std::to_string(101 + i);
         const auto& r = d.devices[static_cast<std::size_t>(i)];
-        CHECK(r.device == ucs::Device{101 + i, number, "Desk phone " + number, number});
+        CHECK(r.device == ucs::Device{101 + i, number, "Desk phone " + number, number, ucs::DeviceType::desk});
         CHECK(r.address == (i == 0 ? std::optional<std::string>("127.0.0.1") : std::nullopt));
     }
 

@@ -33,7 +33,7 @@ UserRecord demo_user(Random& random, int id, std::string username, std::string f
 
 DeviceRecord desk_phone(int line, std::optional<std::string> address = std::nullopt) {
     const std::string number = std::to_string(line);
-    return DeviceRecord{Device{line, number, "Desk phone " + number, number}, std::move(address)};
+    return DeviceRecord{Device{line, number, "Desk phone " + number, number, DeviceType::desk}, std::move(address)};
 }
 
 MembershipRecord member(int user_id, int queue_id, bool supervisor = false) {

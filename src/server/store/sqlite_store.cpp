@@ -436,7 +436,7 @@ Directory SqliteStore::load() {
     SQLite::Statement devices(*db_, "SELECT id, identifier, name, extension, address FROM devices ORDER BY id");
     while (devices.executeStep()) {
         d.devices.push_back(DeviceRecord{Device{devices.getColumn(0).getInt(), devices.getColumn(1).getString(),
-                                                devices.getColumn(2).getString(), devices.getColumn(3).getString()},
+                                                devices.getColumn(2).getString(), devices.getColumn(3).getString(), DeviceType::desk},
                                          optional_text(devices.getColumn(4))});
     }
 

@@ -1,0 +1,58 @@
+#pragma once
+// The softphone's decisions (the browser is the agent's phone when a softphone line is paired):
+// what sounds now — the selected ringtone while a call rings on the browser, ringback while the
+// far end rings, busy or number-unobtainable once when a call fails, the ringtone test — and
+// whether the microphone is open and muted. It follows the model after every input and emits only
+// the changes; the bindings carry them out with WebAudio and getUserMedia.
+
+#include "agent/model.hpp"
+
+#include <optional>
+#include <string>
+
+namespace ucs::agent {
+
+// A softphone line is paired and the bar is READY: the browser rings and speaks.
+bool softphone_paired(const Model& model);
+
+class Softphone {
+public:
+    explicit Softphone(Context& context) : ctx_(context) {}
+
+    // Brings sounds and the microphone in line with the model (call after every input).
+    void follow();
+    // A call of the agent's ended: a failed outgoing call plays its progress tone once.
+    void call_ended(const Call& call);
+
+    // testRingingSound / stopRingingSoundTest: the selected ringtone twice, on any phone.
+    void test();
+    void stop_test();
+
+    // The bindings' reports: whether the browser lets the bar's audio play (autoplay), and how
+    // getUserMedia went.
+    void audio_output(bool running);
+    void microphone_opened();
+    void microphone_failed(const std::string& why);
+
+
+private:
+    enum class Why : std::uint8_t { ring, ringback, progress, test };
+    struct Sounding {
+        std::string tone;
+        Why why;
+    };
+    enum class Microphone : std::uint8_t { closed, opening, open, failed };
+
+    void play(std::string tone, int cycles, Speaker speaker, Why why);
+    void follow_sound();
+    void follow_microphone();
+    [[nodiscard]] std::optional<Sounding> steady_sound() const;
+
+    Context& ctx_;
+    std::optional<Sounding> sounding_;
+    bool blocked_warned_ = false;
+    Microphone microphone_ = Microphone::closed;
+    bool microphone_muted_ = false;
+};
+
+}  // namespace ucs::agent

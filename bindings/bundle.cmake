@@ -5,7 +5,7 @@
 # `module` are shadowed there: the glue's UMD tail would otherwise register with a CRM's RequireJS
 # (an anonymous define() from a plain script tag is an error there) or CommonJS shim.
 
-foreach(var NODE_RUNNER CATALOG_TOOL TYPINGS GLUE WASM LOADER GUI_DIR VERSION OUT_DIR WORK_DIR)
+foreach(var NODE_RUNNER CATALOG_TOOL TYPINGS GLUE WASM LOADER GUI_DIR AUDIO_JS VERSION OUT_DIR WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "bundle.cmake: -D${var}=... is required")
   endif()
@@ -50,6 +50,7 @@ endif()
 
 file(READ "${GLUE}" glue)
 file(READ "${LOADER}" loader)
+file(READ "${AUDIO_JS}" audio_js)
 
 # The GUI (web/gui/): its strings and code, and its stylesheet as one JS string (UCS_GUI_CSS) that
 # gui.js puts into the bar's shadow root. Comments and runs of white space are dropped from the CSS.
@@ -75,6 +76,7 @@ string(CONCAT bundle
   "var UCS_GUI_CSS = \"${gui_css}\";\n"
   "${gui_strings}\n"
   "${gui_code}\n"
+  "${audio_js}\n"
   "${loader}"
   "})();\n")
 

@@ -8,10 +8,14 @@
 //   _call(method, argsJson, promiseId)   a documented method; settle(promiseId, ok, valueJson) answers it
 //   _state()                             state() as JSON text ("null" outside READY)
 //   _view()                              the GUI's view model as JSON text (web/gui/gui.js)
+//   _tonePcm(name, sampleRate)           one cycle of a tone as a Float32Array (web/audio/softphone.js)
+//   _audioOutput(running)                the softphone's audio reports: autoplay allowed or not,
+//   _microphone(ok, why)                 and how getUserMedia went
 // Values cross the boundary as JSON text: small, and no per-type marshalling code to keep in step.
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "audio/tones.hpp"
 #include "core/percent_encoding.hpp"
 
 #include <boost/json/parse.hpp>
@@ -243,6 +247,20 @@ public:
     }
 
     [[nodiscard]] std::string state_json() const { return json::serialize(engine_.state()); }
+
+    // The softphone's audio (web/audio/softphone.js, Module.ucsAudio) reports what the browser allowed.
+    void audio_output(bool running) {
+        engine_.audio_output(running, now());
+        pump();
+    }
+    void microphone(bool ok, const std::string& why) {
+        if (ok) {
+            engine_.microphone_opened(now());
+        } else {
+            engine_.microphone_failed(why, now());
+        }
+        pump();
+    }
     // The view model now: the GUI re-reads it every second for a call's timer and the ACW countdown.
     [[nodiscard]] std::string view_json() const { return json::serialize(engine_.view(now())); }
 
@@ -284,6 +302,20 @@ private:
                        [this](agent::ViewChanged&) { view_dirty_ = true; },
                        [](agent::SystemNotification& e) { ucs_system_notification(e.title.c_str(), e.body.c_str()); },
                        [](agent::UnloadBeacon& e) { ucs_set_unload_beacon(e.url.c_str(), e.body.c_str()); },
+                       [](agent::PlaySound& e) {
+                           audio().call<void>("play", e.tone, e.cycles, std::string(e.speaker == agent::Speaker::ringer ? "ringer" : "call"));
+                       },
+                       [](agent::StopSound&) { audio().call<void>("stop"); },
+                       [](agent::PrepareAudio&) { audio().call<void>("prepare"); },
+                       [](agent::OpenMicrophone& e) {
+                           val constraints = val::object();
+                           constraints.set("echoCancellation", e.echo_cancellation);
+                           constraints.set("noiseSuppression", e.noise_suppression);
+                           constraints.set("autoGainControl", e.auto_gain_control);
+                           audio().call<void>("openMicrophone", constraints);
+                       },
+                       [](agent::CloseMicrophone&) { audio().call<void>("closeMicrophone"); },
+                       [](agent::MuteMicrophone& e) { audio().call<void>("muteMicrophone", e.muted); },
                    },
                    effect);
     }
@@ -405,6 +437,9 @@ private:
 
     static void console_error(const std::string& message) { val::global("console").call<void>("error", message); }
 
+    // web/audio/softphone.js, which the loader hands to the module as Module.ucsAudio.
+    static val audio() { return val::module_property("ucsAudio"); }
+
     // The GUI (web/gui/, handed to the module by the loader as Module.ucsGui) draws the view model
     // into a shadow root under renderTo; headless, there is no GUI at all.
     void render() {
@@ -480,6 +515,27 @@ std::string view_json() {
     return host ? host->view_json() : std::string("null");
 }
 
+// One cycle of a tone, rendered by the engine, copied into a new Float32Array for an AudioBuffer.
+val tone_pcm(const std::string& name, int sample_rate) {
+    auto tone = ucs::audio::ringtone_named(name);
+    for (auto progress : {ucs::audio::Tone::ringback, ucs::audio::Tone::busy, ucs::audio::Tone::unobtainable}) {
+        if (!tone && ucs::audio::tone_name(progress) == name) tone = progress;
+    }
+    if (!tone) return val::global("Float32Array").new_(0);
+    const std::vector<float> pcm = ucs::audio::render(*tone, sample_rate);
+    val copy = val::global("Float32Array").new_(pcm.size());
+    copy.call<void>("set", val(emscripten::typed_memory_view(pcm.size(), pcm.data())));
+    return copy;
+}
+
+void audio_output(bool running) {
+    if (host) host->audio_output(running);
+}
+
+void microphone(bool ok, const std::string& why) {
+    if (host) host->microphone(ok, why);
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(ucs_operator) {
@@ -487,4 +543,7 @@ EMSCRIPTEN_BINDINGS(ucs_operator) {
     emscripten::function("_call", &call);
     emscripten::function("_state", &state_json);
     emscripten::function("_view", &view_json);
+    emscripten::function("_tonePcm", &tone_pcm);
+    emscripten::function("_audioOutput", &audio_output);
+    emscripten::function("_microphone", &microphone);
 }

@@ -7,6 +7,7 @@
 //                                     .methods is ucs::agent::method_names()
 //   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp
 //   createUcsGui                      the GUI (web/gui/gui.js), given invoke() and a way to re-read the view
+//   createUcsAudio                    the softphone's WebAudio and microphone (web/audio/softphone.js)
 //
 // It owns window.ucsOperator: synchronously, it installs every method as a stub that returns a
 // Promise and queues the call; once the page has loaded (unless legacyStartup) it instantiates the
@@ -147,7 +148,12 @@
       .then((module) => {
         // The bindings hand every new view model to module.ucsGui (not at all when headless); the
         // GUI's controls call the engine through invoke(), like the page's methods.
-        module.ucsGui = createUcsGui(invoke, () => JSON.parse(module._view()));
+        // The softphone's hands (web/audio/): no AudioContext until the engine asks for sound.
+        module.ucsAudio = createUcsAudio((name, rate) => module._tonePcm(name, rate), {
+          output: (running) => module._audioOutput(running),
+          microphone: (ok, why) => module._microphone(ok, why),
+        });
+        module.ucsGui = createUcsGui(invoke, () => JSON.parse(module._view()), module.ucsAudio);
         let configJson;
         try {
           configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself

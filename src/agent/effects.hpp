@@ -88,6 +88,9 @@ struct PlaySound {
     Speaker speaker = Speaker::ringer;
 };
 struct StopSound {};
+// A softphone was paired: make the audio output now (not at page load), so the bar learns at once
+// whether the browser lets it play, before anything rings.
+struct PrepareAudio {};
 // getUserMedia with the page's audioInputConstraints; the bindings answer microphone_opened()
 // or microphone_failed().
 struct OpenMicrophone {
@@ -104,7 +107,7 @@ struct MuteMicrophone {
 
 using Effect = std::variant<OpenSocket, CloseSocket, SendFrame, StartTimer, CancelTimer, FireCallback, SettlePromise,
                             SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon, PlaySound, StopSound,
-                            OpenMicrophone, CloseMicrophone, MuteMicrophone>;
+                            PrepareAudio, OpenMicrophone, CloseMicrophone, MuteMicrophone>;
 
 class Outputs {
 public:

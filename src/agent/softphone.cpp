@@ -22,6 +22,10 @@ bool softphone_paired(const Model& model) {
 }
 
 void Softphone::follow() {
+    if (!prepared_ && softphone_paired(ctx_.model)) {
+        prepared_ = true;
+        ctx_.out.emit(PrepareAudio{});
+    }
     follow_sound();
     follow_microphone();
 }

@@ -51,6 +51,7 @@ private:
     Context& ctx_;
     std::optional<Sounding> sounding_;
     bool blocked_warned_ = false;
+    bool prepared_ = false;
     Microphone microphone_ = Microphone::closed;
     bool microphone_muted_ = false;
 };

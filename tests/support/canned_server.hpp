@@ -63,6 +63,7 @@ inline std::string effect_line(const agent::Effect& effect) {
                 return "play " + e.tone + " x" + std::to_string(e.cycles) + (e.speaker == agent::Speaker::ringer ? " ringer" : " call");
             }
             if constexpr (std::is_same_v<E, agent::StopSound>) return "stop-sound";
+            if constexpr (std::is_same_v<E, agent::PrepareAudio>) return "prepare-audio";
             if constexpr (std::is_same_v<E, agent::OpenMicrophone>) {
                 return std::string("microphone open echoCancellation=") + (e.echo_cancellation ? "1" : "0") + " noiseSuppression=" +
                        (e.noise_suppression ? "1" : "0") + " autoGainControl=" + (e.auto_gain_control ? "1" : "0");

@@ -6,7 +6,7 @@
 // Safety: the DOM is built with createElement and textContent only; nothing from UCS, callers or the CRM
 // is ever parsed as HTML. Styles come from UCS_GUI_CSS (web/gui/gui.css, inlined by bindings/bundle.cmake)
 // as a constructed stylesheet where available, else a <style> element inside the shadow root.
-function createUcsGui(invoke, readView) {
+function createUcsGui(invoke, readView, audio) {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
   var ICONS = {
@@ -273,12 +273,13 @@ function createUcsGui(invoke, readView) {
     }
     top.appendChild(tabs);
     ui.calls = h('section.calls', { 'aria-label': T('calls') });
+    ui.soundHint = h('div.soundhint', { role: 'status', hidden: true });
     ui.account = h('div.accountwrap');
     ui.panel = h('section.panel', { id: 'ucs-panel', hidden: true });
     ui.notes = h('div.notes', { role: 'status', 'aria-live': 'polite', 'aria-label': T('notifications') });
     var bottom = h('div.bottom', { hidden: !view.options.showBottomMenu }, ui.notes);
     if (!view.options.showBottomMenu) ui.notes.className = 'notes inline';
-    return h('div.ready', null, top, ui.calls, ui.account, ui.panel, view.options.showBottomMenu ? bottom : ui.notes);
+    return h('div.ready', null, top, ui.soundHint, ui.calls, ui.account, ui.panel, view.options.showBottomMenu ? bottom : ui.notes);
   }
 
   // ---- the status menu ----
@@ -411,6 +412,7 @@ function createUcsGui(invoke, readView) {
     ui.statusButton.setAttribute('aria-label', T('status') + ': ' + statusLabel + '. ' + T('statusMenu'));
     ui.statusButton.disabled = !view.actions.changeStatus;
     drawMenu();
+    drawSoundHint();
     var waiting = view.waitingCallers || 0;
     ui.waiting.textContent = waiting ? T('waiting', { n: waiting }) : '';
     ui.waiting.setAttribute('aria-label', T('waitingLabel', { n: waiting }));
@@ -527,6 +529,16 @@ function createUcsGui(invoke, readView) {
     softFocus(code);
   }
 
+  // The browser plays the softphone's sound only after a click or a key on the page: say so, with a
+  // button to click (the click itself unlocks it).
+  function drawSoundHint() {
+    var blocked = !!(view.audio && view.audio.softphone && view.audio.blocked);
+    if (!changed('soundHint', [blocked, lang])) return;
+    ui.soundHint.hidden = !blocked;
+    fill(ui.soundHint, blocked ? [h('span', { text: T('soundBlocked') }),
+      h('button.small', { type: 'button', k: 'enable-sound', text: T('enableSound'), onclick: function () { if (audio) audio.unlock(); } })] : null);
+  }
+
   function drawPanel() {
     for (var name in ui.tabs) {
       ui.tabs[name].setAttribute('aria-expanded', String(local.panel === name));
@@ -541,7 +553,7 @@ function createUcsGui(invoke, readView) {
     ui.panel.setAttribute('aria-label', T(local.panel));
     if (local.panel === 'history') return drawHistory();
     var data = local.panel === 'queues' ? [view.user && view.user.queues, view.queueNames, local.pending, local.suspended]
-      : local.panel === 'stats' ? view.user : [view.device, view.ringingSound];
+      : local.panel === 'stats' ? view.user : [view.device, view.ringingSound, local.devices, !!local.meterStop];
     if (ui.panelKind === local.panel && !changed('panel', data)) return;
     ui.panelKind = local.panel;
     changed('panel', data);
@@ -642,7 +654,55 @@ function createUcsGui(invoke, readView) {
       h('div.row', null, field(T('ringtone'), sound, 'grow'),
         h('button', { type: 'button', k: 'test', text: T('test'), onclick: function () { act('testRingingSound'); } }),
         h('button', { type: 'button', k: 'stop', text: T('stopTest'), onclick: function () { act('stopRingingSoundTest'); } })),
+      audioSettings(),
       h('div.row.end', null, h('button.danger', { type: 'button', k: 'logout', text: T('logout'), onclick: function () { act('logout'); } })));
+  }
+
+  // The softphone's devices: microphone, call speaker, ringtone speaker (where the browser lets a page
+  // choose speakers), kept by web/audio/softphone.js in the browser; and a level meter for the microphone.
+  function audioSettings() {
+    if (!audio) return null;
+    if (!local.devices) {
+      local.devices = [];
+      audio.devices().then(function (list) {
+        local.devices = list;
+        draw();
+      }, function () {});
+    }
+    var chosen = audio.chosen();
+    function chooser(role, kind, label, other) {
+      var n = 0;
+      var options = [h('option', { value: '', text: T('systemDefault') })].concat(local.devices.filter(function (d) { return d.kind === kind; })
+        .map(function (d) { return h('option', { value: d.id, text: d.label || T(other, { n: ++n }), selected: d.id === chosen[role] }); }));
+      var select = h('select', { name: role, onchange: function () { audio.choose(role, select.value); } }, options);
+      return field(T(label), select, 'grow');
+    }
+    ui.meter = h('meter', { min: -70, max: 0, low: -50, high: -10, optimum: -20, value: -70, 'aria-label': T('micLevel') });
+    var testing = !!local.meterStop;
+    var rows = [h('div.row', null, chooser('microphone', 'audioinput', 'microphone', 'microphoneN'),
+      h('button', {
+        type: 'button', k: 'mic-test', text: T(testing ? 'stopMicTest' : 'testMic'), 'aria-pressed': String(testing),
+        onclick: function () {
+          if (local.meterStop) {
+            local.meterStop();
+            local.meterStop = null;
+          } else {
+            local.meterStop = audio.meter(function (level, problem) {
+              if (level === null) {
+                ui.meter.title = problem;
+                return;
+              }
+              ui.meter.value = Math.max(-70, level);
+            });
+          }
+          draw();
+        },
+      })), h('div.row', { hidden: !testing }, ui.meter)];
+    if (audio.canChooseSpeaker()) {
+      rows.push(h('div.row', null, chooser('callSpeaker', 'audiooutput', 'callSpeaker', 'speakerN'),
+        chooser('ringSpeaker', 'audiooutput', 'ringSpeaker', 'speakerN')));
+    }
+    return h('div.audio', null, rows);
   }
 
   // ---- the entry point the bindings call ----
@@ -654,6 +714,10 @@ function createUcsGui(invoke, readView) {
     if (view.state !== 'READY') {
       local.panel = null;
       local.accountFor = null;
+    }
+    if (local.panel !== 'settings' && local.meterStop) {
+      local.meterStop();
+      local.meterStop = null;
     }
     draw();
   }

@@ -445,15 +445,20 @@ ${body}
 
 // ---- the browser ------------------------------------------------------------------------------------
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+// Audio tests add fake devices (a microphone playing a WAV in a loop) and, where a test needs sound
+// without a click, the autoplay policy that allows it.
+export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+export const AUTOPLAY_ARGS = ['--autoplay-policy=no-user-gesture-required'];
+
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 const slug = (text) => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 90);
 
 // One per test file: ucsd, the CRM server and the browser (and with `proxy`, a TcpProxy in front of
 // ucsd), started before the first test. (One hook: node 20 does not order several root hooks.)
-export function e2eSuite(fileUrl, { proxy = false } = {}) {
+export function e2eSuite(fileUrl, { proxy = false, browserArgs = [] } = {}) {
   const env = { file: path.basename(fileURLToPath(fileUrl)).replace(/\.test\.mjs$/, '') };
   before(async () => {
     requireBundle();
@@ -461,7 +466,7 @@ export function e2eSuite(fileUrl, { proxy = false } = {}) {
     env.ucsd = await new Ucsd().start();
     if (proxy) env.proxy = await new TcpProxy(env.ucsd.port).start();
     env.crm = await new CrmServer().start();
-    env.browser = await launchBrowser();
+    env.browser = await launchBrowser(browserArgs);
   }, { timeout: 120_000 });
   after(async () => {
     await env.browser?.close().catch(() => {});

@@ -269,7 +269,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t timer_count = 4;  // agent::Timer's kinds
+    static constexpr std::size_t timer_count = agent::timer_kinds;
 
     // Carries out the engine's effects until there are none. A CRM callback may call a method
     // (and so come back here) while a batch is being carried out: its effects are appended to the

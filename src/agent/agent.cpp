@@ -30,6 +30,9 @@ namespace ev = protocol::event;
 namespace {
 
 constexpr std::string_view version = "4.0.0";
+// How long a method called before the bar has connected waits for its state (API-DECISIONS.md:
+// nothing an integrator calls early is lost).
+constexpr Millis early_call_patience = 30'000;
 constexpr std::string_view ringing_sound_cookie = "ucsOperatorRingingSound";
 constexpr std::int64_t cookie_year = 365LL * 24 * 3600;
 
@@ -118,8 +121,32 @@ struct Agent::Impl {
     Login login;
     Softphone softphone;
 
-    // Every input ends here: the softphone's sounds and microphone follow what changed.
-    void settle_input() { softphone.follow(); }
+    // Methods called while the bar was still connecting, waiting for a state that allows them.
+    struct EarlyCall {
+        std::string method;
+        json::array args;
+        PromiseId promise = 0;
+    };
+    std::vector<EarlyCall> early_calls;
+
+    // Every input ends here: calls made early run once connected, and the softphone's sounds and
+    // microphone follow what changed.
+    void settle_input() {
+        if (!early_calls.empty() && model.app != AppState::CONNECTING) run_early_calls();
+        softphone.follow();
+    }
+
+    void run_early_calls() {
+        out.cancel_timer(Timer::early_calls);
+        for (auto& early : std::exchange(early_calls, {})) call(early.method, early.args, early.promise);
+    }
+
+    void early_calls_expired() {
+        for (const auto& early : std::exchange(early_calls, {})) {
+            out.refuse(early.promise, ErrorCode::invalid_state,
+                       early.method + " waited " + std::to_string(early_call_patience / 1000) + " s for the bar to connect to UCS in vain");
+        }
+    }
 
     // ---- frames and replies ----
     void receive(std::string_view text) {
@@ -147,6 +174,8 @@ struct Agent::Impl {
         case Reply::ping: return;
         case Reply::plain: {
             if (const auto* failure = std::get_if<RpcFailure>(&answer.outcome)) return report_failure(ctx, answer.request.promise, *failure);
+            // A change the page asked for is confirmed (the document's example of onInfo).
+            if (!answer.request.confirmation.empty()) out.fire("onInfo", {json::value(answer.request.confirmation)});
             return out.resolve(answer.request.promise, std::get<json::value>(answer.outcome));
         }
         case Reply::history: return history_answered(answer);
@@ -303,6 +332,13 @@ struct Agent::Impl {
         if (row == table.end() || rule == nullptr) {
             return out.reject(promise, ErrorCode::unknown_method, "ucsOperator has no method " + std::string(method));
         }
+        if (!rule->states.contains(model.app) && model.app == AppState::CONNECTING) {
+            // Called before the bar has connected: it waits for its state (checked now, run then).
+            if (!arguments_ok(method, args, row->spec, promise)) return;
+            if (early_calls.empty()) out.start_timer(Timer::early_calls, early_call_patience);
+            early_calls.push_back({std::string(method), args, promise});
+            return;
+        }
         if (!rule->states.contains(model.app)) {
             return out.refuse(promise, ErrorCode::invalid_state,
                               std::string(method) + " is not allowed in state " + std::string(to_string(model.app)));
@@ -331,9 +367,12 @@ struct Agent::Impl {
         return true;
     }
 
-    // Sends the method's own wire request; the result settles the promise as it is.
-    void forward(std::string_view method, json::object params, PromiseId promise) {
-        link.send(find_page_method(method)->wire, std::move(params), Request{Reply::plain, promise});
+    // Sends the method's own wire request; the result settles the promise as it is, and onInfo
+    // reports `confirmation` when there is one.
+    void forward(std::string_view method, json::object params, PromiseId promise, std::string confirmation = {}) {
+        Request request{Reply::plain, promise};
+        request.confirmation = std::move(confirmation);
+        link.send(find_page_method(method)->wire, std::move(params), std::move(request));
     }
 
     void login_method(std::string_view, const json::array& a, PromiseId p) {
@@ -350,11 +389,17 @@ struct Agent::Impl {
 
     void change_status(std::string_view method, const json::array& a, PromiseId p) {
         json::object params{{"status", a[0]}};
-        if (nth(a, 1).is_string()) params["reason"] = a[1];
-        forward(method, std::move(params), p);
+        std::string confirmation = "status changed to " + std::string(a[0].get_string());
+        if (nth(a, 1).is_string()) {
+            params["reason"] = a[1];
+            confirmation += " (" + std::string(a[1].get_string()) + ")";
+        }
+        forward(method, std::move(params), p, std::move(confirmation));
     }
     void queue_membership(std::string_view method, const json::array& a, PromiseId p) {
-        forward(method, json::object{{"queue", a[0].to_number<std::int64_t>()}}, p);
+        const auto queue = a[0].to_number<std::int64_t>();
+        forward(method, json::object{{"queue", queue}}, p,
+                "queue " + std::to_string(queue) + (method == "suspend" ? " suspended" : " resumed"));
     }
     void dial(std::string_view method, const json::array& a, PromiseId p) {
         // dial(800123456) is forgiven: the number as it was written.
@@ -369,11 +414,18 @@ struct Agent::Impl {
         if (nth(a, 0).is_string()) params["number"] = a[0];
         forward(method, std::move(params), p);
     }
-    void blind_transfer(std::string_view method, const json::array& a, PromiseId p) { forward(method, json::object{{"number", a[0]}}, p); }
+    void blind_transfer(std::string_view method, const json::array& a, PromiseId p) {
+        forward(method, json::object{{"number", a[0]}}, p, "call transferred to " + std::string(a[0].get_string()));
+    }
+    void finish_transfer(std::string_view method, const json::array&, PromiseId p) { forward(method, {}, p, "transfer completed"); }
     void set_account_code(std::string_view method, const json::array& a, PromiseId p) {
         json::object params{{"uniqueid", a[0]}, {"accountCode", a[1]}, {"override", nth(a, 3).is_bool() && nth(a, 3).get_bool()}};
-        if (nth(a, 2).is_string()) params["subAccountCode"] = a[2];
-        forward(method, std::move(params), p);
+        std::string code(a[1].get_string());
+        if (nth(a, 2).is_string()) {
+            params["subAccountCode"] = a[2];
+            code += " / " + std::string(a[2].get_string());
+        }
+        forward(method, std::move(params), p, "account code " + code + " saved for call " + std::string(a[0].get_string()));
     }
     void notify(std::string_view method, const json::array& a, PromiseId p);
     void state_method(std::string_view, const json::array&, PromiseId p) { out.resolve(p, ready_object(model)); }
@@ -437,6 +489,7 @@ struct Agent::Impl {
             return;
         }
         case Timer::history_debounce: return send_history_query();
+        case Timer::early_calls: return early_calls_expired();
         }
     }
 };
@@ -480,7 +533,7 @@ std::span<const Agent::Impl::MethodRow> Agent::Impl::method_table() {
         {"dial", args({A::dialable, A::queue, A::whole, A::object}, 1), &Impl::dial},
         {"hangup", none, &Impl::no_params},
         {"transfer", args({A::string}, 0), &Impl::transfer},
-        {"finishTransfer", none, &Impl::no_params},
+        {"finishTransfer", none, &Impl::finish_transfer},
         {"blindTransfer", args({A::string}, 1), &Impl::blind_transfer},
         {"tribute", none, &Impl::no_params},
         {"hold", none, &Impl::no_params},

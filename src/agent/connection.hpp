@@ -46,7 +46,8 @@ enum class Reply : std::uint8_t {
 };
 
 // A request's purpose, kept until its reply: the kind, the page's promise (if a method call made
-// it) and the identifier being paired (for the "Bad identifier" notice).
+// it), the identifier being paired (for the "Bad identifier" notice), and what onInfo says when a
+// change the page asked for is confirmed.
 struct Request {
     explicit Request(Reply kind = Reply::plain, std::optional<PromiseId> page_promise = std::nullopt, std::string paired = {})
         : reply(kind), promise(page_promise), identifier(std::move(paired)) {}
@@ -54,6 +55,7 @@ struct Request {
     Reply reply;
     std::optional<PromiseId> promise;
     std::string identifier;
+    std::string confirmation;
 };
 
 // A JSON-RPC error, or a failure of the link itself (code 0).

@@ -23,8 +23,8 @@ using Millis = std::int64_t;
 using PromiseId = std::uint32_t;
 
 // Timers the engine arms; one of each kind at a time.
-enum class Timer { reconnect, heartbeat, history_debounce, notification_expiry };
-inline constexpr std::size_t timer_kinds = 4;
+enum class Timer { reconnect, heartbeat, history_debounce, notification_expiry, early_calls };
+inline constexpr std::size_t timer_kinds = 5;
 
 struct OpenSocket {
     std::string url;

@@ -28,12 +28,14 @@ inline const char* timer_name(agent::Timer timer) {
     case agent::Timer::heartbeat: return "heartbeat";
     case agent::Timer::history_debounce: return "history_debounce";
     case agent::Timer::notification_expiry: return "notification_expiry";
+    case agent::Timer::early_calls: return "early_calls";
     }
     return "?";
 }
 
 inline std::optional<agent::Timer> parse_timer(std::string_view name) {
-    for (auto timer : {agent::Timer::reconnect, agent::Timer::heartbeat, agent::Timer::history_debounce, agent::Timer::notification_expiry}) {
+    for (auto timer : {agent::Timer::reconnect, agent::Timer::heartbeat, agent::Timer::history_debounce, agent::Timer::notification_expiry,
+                       agent::Timer::early_calls}) {
         if (name == timer_name(timer)) return timer;
     }
     return std::nullopt;

@@ -469,3 +469,47 @@ TEST_CASE("a refused microphone is onError and a notice; the call goes on and th
     CHECK(sound_lines(bar.frame(call_event("call.connect", 4, offered(ucs::CallState::connected)))) ==
           Lines{"microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
 }
+
+// ---- calls made early ------------------------------------------------------------------------------
+
+TEST_CASE("sso called while the bar is still connecting is sent once it reaches CREDENTIALS", "[agent][methods]") {
+    CannedServer bar;
+    bar.start();
+    CHECK(bar.call("sso", {"agent1", "token", "CRM"}, 1) == Lines{"timer early_calls 30000"});
+    bar.open();
+    const Lines lines = bar.frame(CannedServer::result(1, json::object{{"session", "s1"}, {"heartbeat_ms", 15000}}));
+    CHECK(has_line(lines, "cancel early_calls"));
+    CHECK(has_line(lines, R"(send {"jsonrpc":"2.0","id":2,"method":"sso","params":{"username":"agent1","token":"token","autologout":false,"provider":"CRM"}})"));
+    CHECK_FALSE(has_line(lines, "settle #1"));
+}
+
+TEST_CASE("an early call with wrong arguments is refused at once, without waiting", "[agent][methods]") {
+    CannedServer bar;
+    bar.start();
+    const Lines lines = bar.call("sso", {42}, 1);
+    CHECK(has_line(lines, R"(settle #1 error {"code":"INVALID_ARGUMENT","message":"sso: argument 1 should be a string"})"));
+}
+
+TEST_CASE("an early call the reached state does not allow is refused then, not sent", "[agent][methods]") {
+    CannedServer bar;
+    bar.start();
+    bar.call("dial", {"601234567"}, 1);
+    bar.open();
+    const Lines lines = bar.frame(CannedServer::result(1, json::object{{"session", "s1"}, {"heartbeat_ms", 15000}}));
+    CHECK(has_line(lines, R"(settle #1 error {"code":"INVALID_STATE","message":"dial is not allowed in state CREDENTIALS"})"));
+}
+
+TEST_CASE("a confirmed change the page asked for is reported through onInfo", "[agent][methods]") {
+    CannedServer bar = ready_on(ucs::DeviceType::desk);
+    bar.call("changeStatus", {"AUX", "Lunch"}, 10);
+    CHECK(has_line(bar.frame(CannedServer::result(5, json::object{{"status", "AUX"}, {"reason", "Lunch"}})),
+                   R"x(callback onInfo ["status changed to AUX (Lunch)"])x"));
+    bar.call("suspend", {2}, 11);
+    CHECK(has_line(bar.frame(CannedServer::result(6, json::object{{"queueId", 2}, {"suspended", true}})), R"(callback onInfo ["queue 2 suspended"])"));
+    bar.call("setAccountCode", {"1.1", "Order", "New"}, 12);
+    CHECK(has_line(bar.frame(CannedServer::result(7, json::object{})), R"(callback onInfo ["account code Order / New saved for call 1.1"])"));
+    bar.call("finishTransfer", {}, 13);
+    CHECK(has_line(bar.frame(CannedServer::result(8, json::object{})), R"(callback onInfo ["transfer completed"])"));
+    bar.call("hold", {}, 14);
+    CHECK_FALSE(has_line(bar.frame(CannedServer::error(9, -32008, "NO_CALL", "there is no connected call to hold")), "callback onInfo"));
+}

@@ -804,12 +804,12 @@ TEST_CASE("the REST API wants a bearer token from the client-credentials grant",
     Harness h;
     CHECK(h.http("GET", "/api/v1.0/status", "", false).status == 401);
     ucs::server::Output out;
-    auto bad = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"nope","grant_type":"client_credentials"})", "", ""}, h.now(), out);
+    auto bad = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"nope","grant_type":"client_credentials"})", "", ""}, h.now(), out);
     CHECK(bad.status == 401);
-    auto missing = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","grant_type":"client_credentials"})", "", ""}, h.now(), out);
+    auto missing = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","grant_type":"client_credentials"})", "", ""}, h.now(), out);
     CHECK(missing.status == 400);
     CHECK(missing.body.at("error").at("field") == "client_secret");
-    auto grant = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"password"})", "", ""}, h.now(), out);
+    auto grant = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"password"})", "", ""}, h.now(), out);
     CHECK(grant.status == 400);
     auto ok = h.http("GET", "/api/v1.0/status");
     CHECK(ok.status == 200);

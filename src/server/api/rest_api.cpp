@@ -265,8 +265,8 @@ bool RestApi::authorized(const HttpRequest& request, Millis now) const {
     return known != tokens_.end() && known->second.expires > now;
 }
 
-HttpResponse RestApi::failed(CommandError error, const std::string& subject) const {
-    const auto answer = std::find_if(error_answers.begin(), error_answers.end(), [&](const ErrorAnswer& a) { return a.error == error; });
+HttpResponse RestApi::failed(CommandError error, const std::string& subject) {
+    const auto* answer = std::find_if(error_answers.begin(), error_answers.end(), [&](const ErrorAnswer& a) { return a.error == error; });
     if (answer == error_answers.end()) return error_response(500, "INTERNAL_ERROR", "internal error");
     std::optional<std::string> field;
     if (!answer->field.empty()) field = std::string(answer->field);
@@ -380,22 +380,17 @@ HttpResponse RestApi::place_call(Routed& request) {
     return HttpResponse{201, json::object{{"uniqueid", placed.value()}}};
 }
 
-HttpResponse RestApi::far_end_answer(Routed& request) {
-    auto answered = engine_.far_end_answer(request.captured, request.now, request.out);
-    if (!answered) return failed(answered.error(), request.captured);
-    return HttpResponse{200, json::object{{"uniqueid", request.captured}}};
+// The sandbox commands on one call or phone named in the path: {key: that id} when done.
+HttpResponse RestApi::act_on(Routed& request, SandboxCommand command, std::string_view key) {
+    auto done = (engine_.*command)(request.captured, request.now, request.out);
+    if (!done) return failed(done.error(), request.captured);
+    return HttpResponse{200, json::object{{key, request.captured}}};
 }
 
-HttpResponse RestApi::far_end_hangup(Routed& request) {
-    auto hung_up = engine_.far_end_hangup(request.captured, request.now, request.out);
-    if (!hung_up) return failed(hung_up.error(), request.captured);
-    return HttpResponse{200, json::object{{"uniqueid", request.captured}}};
-}
+HttpResponse RestApi::far_end_answer(Routed& request) { return act_on(request, &Engine::far_end_answer, "uniqueid"); }
 
-HttpResponse RestApi::offhook(Routed& request) {
-    auto lifted = engine_.offhook(request.captured, request.now, request.out);
-    if (!lifted) return failed(lifted.error(), request.captured);
-    return HttpResponse{200, json::object{{"identifier", request.captured}}};
-}
+HttpResponse RestApi::far_end_hangup(Routed& request) { return act_on(request, &Engine::far_end_hangup, "uniqueid"); }
+
+HttpResponse RestApi::offhook(Routed& request) { return act_on(request, &Engine::offhook, "identifier"); }
 
 }  // namespace ucs::server

@@ -13,6 +13,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace ucs::server {
 
@@ -48,7 +49,7 @@ private:
     static std::span<const Route> routes();
 
     bool authorized(const HttpRequest& request, Millis now) const;
-    HttpResponse failed(CommandError error, const std::string& subject) const;
+    static HttpResponse failed(CommandError error, const std::string& subject);
 
     HttpResponse issue_token(Routed& request);
     HttpResponse end_session(Routed& request);
@@ -58,6 +59,8 @@ private:
     HttpResponse calls(Routed& request);
     HttpResponse history(Routed& request);
     HttpResponse place_call(Routed& request);
+    using SandboxCommand = Expected<std::string, CommandError> (Engine::*)(const std::string&, Millis, Output&);
+    HttpResponse act_on(Routed& request, SandboxCommand command, std::string_view key);
     HttpResponse far_end_answer(Routed& request);
     HttpResponse far_end_hangup(Routed& request);
     HttpResponse offhook(Routed& request);

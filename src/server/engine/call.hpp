@@ -144,10 +144,10 @@ public:
 
 struct CallTransition {
     CallStates from;
-    CallEvent event;
-    bool (*guard)(const ActiveCall&, const CallInput&);         // null: always
-    void (*action)(CallPorts&, ActiveCall&, const CallInput&);  // null: none; runs in the new state
-    std::optional<CallState> to;                                // nullopt: ended (the call is gone after the action)
+    CallEvent event = CallEvent::end;
+    bool (*guard)(const ActiveCall&, const CallInput&) = nullptr;         // null: always
+    void (*action)(CallPorts&, ActiveCall&, const CallInput&) = nullptr;  // null: none; runs in the new state
+    std::optional<CallState> to;  // nullopt: ended (the call is gone after the action)
 };
 
 std::span<const CallTransition> call_transitions();

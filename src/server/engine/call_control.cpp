@@ -125,7 +125,7 @@ Expected<std::optional<int>, RpcError> Engine::Impl::outbound_queue_for(int user
         }
         return std::optional<int>();
     }
-    return bad_param("params.queue", "expected a queue id, \"directCall\" or \"undefined\"");
+    return bad_param("params.queue", R"(expected a queue id, "directCall" or "undefined")");
 }
 
 // A dialled call rings a colleague's phone (unless they are on a call) or goes out on a trunk.

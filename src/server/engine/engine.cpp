@@ -13,7 +13,7 @@ using protocol::ErrorCode;
 namespace {
 
 // Frames larger than this are answered with an error instead of being parsed.
-constexpr std::size_t max_frame_bytes = 64 * 1024;
+constexpr std::size_t max_frame_bytes = std::size_t{64} * 1024;
 constexpr unsigned max_json_depth = 32;
 
 bool is_request_id(const json::value* id) { return id != nullptr && (id->is_string() || id->is_int64() || id->is_uint64()); }

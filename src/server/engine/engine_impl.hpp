@@ -168,7 +168,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     Party line_party(const DeviceRecord& device) const;
     Party trunk_party(std::string number, std::optional<std::string> name) const;
     ActiveCall& create_call(Party caller, std::string called_number, std::optional<std::string> called_name);
-    Call to_call(const ActiveCall& call, std::optional<int> viewer) const;
+    Call to_call(const ActiveCall& active, std::optional<int> viewer) const;
     std::vector<int> participants(const ActiveCall& call) const;
     bool has_calls(int user_id) const;
     ActiveCall* first_call_of(int user_id);  // by uniqueid

@@ -92,10 +92,10 @@ public:
 
 struct SessionTransition {
     StateSet from;
-    SessionEvent event;
-    bool (*guard)(const SessionPorts&, const Session&);  // null: always
-    void (*action)(SessionPorts&, Session&);             // null: none; runs in the new state
-    AppState to;
+    SessionEvent event = SessionEvent::logged_in;
+    bool (*guard)(const SessionPorts&, const Session&) = nullptr;  // null: always
+    void (*action)(SessionPorts&, Session&) = nullptr;             // null: none; runs in the new state
+    AppState to = AppState::CREDENTIALS;
 };
 
 std::span<const SessionTransition> session_transitions();

@@ -167,11 +167,40 @@ struct Device {
 };
 BOOST_DESCRIBE_STRUCT(Device, (), (id, identifier, name, extension, type))
 
-// User (v4.0.0): every documented field, in the document's order.
-struct User {
+// The statistics of a User: the counters ucsd keeps per agent and saves across restarts. Declared
+// once, here: User carries them as its base, ucsd's engine counts them and its store saves them
+// (one column per member, in this order).
+struct UserStatistics {
     std::int64_t acwtime = 0;
     std::int64_t auxtime = 0;
     std::map<std::string, std::int64_t> auxtimes;  // AUX reason name -> seconds
+    std::int64_t idletime = 0;
+    int in_calls_answered = 0;
+    int in_calls_unanswered = 0;
+    std::int64_t in_ringtime = 0;
+    std::int64_t in_talktime = 0;
+    int out_calls_answered = 0;
+    int out_calls_unanswered = 0;
+    std::int64_t out_ringtime = 0;
+    std::int64_t out_talktime = 0;
+    std::int64_t readytime = 0;
+    std::int64_t ringtime = 0;
+    std::int64_t talktime = 0;
+    int transferred = 0;
+    int transferred_external = 0;
+
+    friend bool operator==(const UserStatistics&, const UserStatistics&) = default;
+};
+BOOST_DESCRIBE_STRUCT(UserStatistics, (),
+                      (acwtime, auxtime, auxtimes, idletime, in_calls_answered, in_calls_unanswered, in_ringtime,
+                       in_talktime, out_calls_answered, out_calls_unanswered, out_ringtime, out_talktime, readytime,
+                       ringtime, talktime, transferred, transferred_external))
+
+// User (v4.0.0): every documented field, in the document's order. The counters come from
+// UserStatistics; the description below names them among the other fields so the wire order stays
+// the document's (the base is deliberately not listed as a described base: the codec would then
+// see its members twice).
+struct User : UserStatistics {
     boost::json::object data;
     std::string displayname;
     std::optional<std::string> email;
@@ -179,28 +208,14 @@ struct User {
     std::string firstname;
     std::optional<int> group_id;
     int id = 0;
-    std::int64_t idletime = 0;
-    int in_calls_answered = 0;
-    int in_calls_unanswered = 0;
-    std::int64_t in_ringtime = 0;
-    std::int64_t in_talktime = 0;
     std::string lastname;
     std::vector<Device> lines;
     std::string locale;
     std::optional<std::string> number;
-    int out_calls_answered = 0;
-    int out_calls_unanswered = 0;
-    std::int64_t out_ringtime = 0;
-    std::int64_t out_talktime = 0;
     std::optional<int> primary_extension;
     std::map<int, Queue> queues;  // queue id -> membership
-    std::int64_t readytime = 0;
-    std::int64_t ringtime = 0;
     AgentStatus status = AgentStatus::OFFLINE;
     bool superuser = false;
-    std::int64_t talktime = 0;
-    int transferred = 0;
-    int transferred_external = 0;
 
     friend bool operator==(const User&, const User&) = default;
 };

@@ -1,12 +1,13 @@
 #pragma once
 // Drives the contact-centre engine in memory on a fake clock: clients are connections that send
-// JSON-RPC requests and collect the frames the engine addresses to them; the sandbox is the
-// engine's own REST API. No sockets, no threads, no waiting: advance() jumps the clock and fires
+// JSON-RPC requests and collect the frames the engine addresses to them; the sandbox is the REST API
+// (src/server/api) on the same engine. No sockets, no threads, no waiting: advance() jumps the clock and fires
 // every timer that falls due on the way, in order.
 
 #include "core/auth/scram.hpp"
 #include "core/auth/sso.hpp"
 #include "core/protocol.hpp"
+#include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 #include "server/store/demo_data.hpp"
 #include "support/memory_store.hpp"
@@ -58,7 +59,13 @@ inline constexpr std::int64_t demo_epoch_ms = 1'700'000'000'000;
 inline server::EngineConfig demo_config() {
     server::EngineConfig config;
     config.sso_secret = "demo-sso-secret";
-    config.rest_clients = {{"sandbox", "sandbox"}};
+    return config;
+}
+
+// The REST client the sandbox helpers use (--demo's).
+inline server::ApiConfig demo_api_config() {
+    server::ApiConfig config;
+    config.clients = {{"sandbox", "sandbox"}};
     return config;
 }
 
@@ -109,17 +116,22 @@ class Harness {
 public:
     explicit Harness(server::EngineConfig config = demo_config())
         : config_(std::move(config)), store_(server::demo_directory(random_)) {
-        engine_ = std::make_unique<server::Engine>(config_, store_, phones_, random_, now_);
+        start();
     }
 
-    // ucsd restarts on the same store: every connection is gone, everything stored stays.
+    // ucsd restarts on the same store: every connection is gone (and every bearer token), everything
+    // stored stays.
     void restart() {
-        engine_ = std::make_unique<server::Engine>(config_, store_, phones_, random_, now_);
+        start();
         for (auto& client : clients_) closed_.insert(client->id_);
         raw_.clear();
+        rest_token_.clear();
     }
 
     server::Engine& engine() { return *engine_; }
+    server::RestApi& api() { return *api_; }
+    // What the engine logged: events its state tables did not expect.
+    const std::vector<std::string>& log() const { return log_; }
     MemoryStore& store() { return store_; }
     std::int64_t now() const { return now_; }
     std::int64_t now_seconds() const { return now_ / 1000; }
@@ -176,6 +188,7 @@ public:
     }
 
     void deliver(server::Output out) {
+        for (auto& line : out.log) log_.push_back(std::move(line));
         for (auto& frame : out.frames) {
             if (auto raw = raw_.find(frame.connection); raw != raw_.end()) {
                 raw->second.sink(frame.frame);
@@ -197,17 +210,17 @@ public:
     server::HttpResponse http(std::string method, std::string target, std::string body = {}, bool authorized = true) {
         if (authorized && rest_token_.empty()) {
             server::Output ignored;
-            auto token = engine_->http({"POST", "/login/oauth2/token",
-                                        R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})",
-                                        "", "127.0.0.1"},
-                                       now_, ignored);
+            auto token = api_->handle({"POST", "/login/oauth2/token",
+                                       R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})",
+                                       "", "127.0.0.1"},
+                                      now_, ignored);
             REQUIRE(token.status == 200);
             rest_token_ = std::string(token.body.at("access_token").as_string());
         }
         server::Output out;
-        auto response = engine_->http({std::move(method), std::move(target), std::move(body),
-                                       authorized ? "Bearer " + rest_token_ : "", "127.0.0.1"},
-                                      now_, out);
+        auto response = api_->handle({std::move(method), std::move(target), std::move(body),
+                                      authorized ? "Bearer " + rest_token_ : "", "127.0.0.1"},
+                                     now_, out);
         deliver(std::move(out));
         return response;
     }
@@ -220,12 +233,20 @@ public:
     }
 
 private:
+    void start() {
+        api_.reset();  // it refers to the engine
+        engine_ = std::make_unique<server::Engine>(config_, store_, phones_, random_, now_);
+        api_ = std::make_unique<server::RestApi>(demo_api_config(), *engine_, random_);
+    }
+
     server::EngineConfig config_;
     CountingRandom random_;
     SimplePhoneNumbers phones_;
     MemoryStore store_;
     std::int64_t now_ = demo_epoch_ms;
     std::unique_ptr<server::Engine> engine_;
+    std::unique_ptr<server::RestApi> api_;
+    std::vector<std::string> log_;
     std::vector<std::unique_ptr<Client>> clients_;
     std::set<server::ConnectionId> closed_;
     server::ConnectionId next_connection_ = 1;

@@ -21,13 +21,62 @@ ucs::Call call_of(const json::object& params) {
 
 std::string error_code(const json::object& error) { return std::string(error.at("data").at("code").as_string()); }
 
-}  // namespace
+// ---- fixtures: the set-ups most cases start from ------------------------------------------------
 
-TEST_CASE("a queue call rings the agent, is answered, held, resumed and hung up, then wrap-up ends by itself",
-          "[engine][acd]") {
+// A connection that said hello: a session in CREDENTIALS.
+struct GreetedClient {
+    Harness h;
+    Client& c = h.connect();
+    GreetedClient() { c.hello(); }
+};
+
+// agent1 logged in by SSO, in IDENTIFY.
+struct LoggedInClient : GreetedClient {
+    LoggedInClient() { c.login_sso("agent1"); }
+};
+
+// agent1 READY on phone 101 (ready_agent: hello, SSO, pair, provision, READY).
+struct ReadyClient {
+    Harness h;
+    Client& c = h.connect();
+    ReadyClient() { c.ready_agent("agent1", "101"); }
+};
+
+// Alice (agent1) READY on 101.
+struct AliceReady {
     Harness h;
     Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+    AliceReady() { alice.ready_agent("agent1", "101"); }
+};
+
+// Bob (agent2) READY on 102.
+struct BobReady {
+    Harness h;
+    Client& bob = h.connect();
+    BobReady() { bob.ready_agent("agent2", "102"); }
+};
+
+// Alice on 101, then Bob on 102, both READY.
+struct AliceAndBobReady : AliceReady {
+    Client& bob = h.connect();
+    AliceAndBobReady() { bob.ready_agent("agent2", "102"); }
+};
+
+// Bob READY five seconds before Alice: Bob has been idle longer.
+struct BobThenAliceReady : BobReady {
+    Client& alice = connect_later();
+    BobThenAliceReady() { alice.ready_agent("agent1", "101"); }
+
+private:
+    Client& connect_later() {
+        h.advance(5'000);
+        return h.connect();
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(AliceReady, "a queue call rings the agent, is answered, held, resumed and hung up, then wrap-up ends by itself", "[engine][acd]") {
 
     const std::string uniqueid = h.ring_queue(1);
     auto ringing = alice.next_event("call.ringing");
@@ -99,10 +148,7 @@ TEST_CASE("a queue call rings the agent, is answered, held, resumed and hung up,
     CHECK(user.at("queues").at("1").at("answered") == 1);
 }
 
-TEST_CASE("a method outside its documented states is refused with INVALID_STATE naming the state", "[engine][protocol]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "a method outside its documented states is refused with INVALID_STATE naming the state", "[engine][protocol]") {
     auto error = c.error(method::dial, {{"number", "0800123456"}});
     CHECK(error_code(error) == "INVALID_STATE");
     CHECK(error.at("message") == "dial is not allowed in state CREDENTIALS");
@@ -124,11 +170,7 @@ TEST_CASE("requests before hello, a second hello and unknown methods are errors"
     CHECK(unknown.at("message") == "unknown method \"teleport\"");
 }
 
-TEST_CASE("malformed frames each get a JSON-RPC error naming the problem and the connection carries on",
-          "[engine][protocol]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "malformed frames each get a JSON-RPC error naming the problem and the connection carries on", "[engine][protocol]") {
     const std::string deep = std::string(100, '[') + std::string(100, ']');
     const std::vector<std::pair<std::string, int>> cases{
         {"not json at all", -32700},
@@ -158,11 +200,7 @@ TEST_CASE("malformed frames each get a JSON-RPC error naming the problem and the
     CHECK_FALSE(h.closed(c));
 }
 
-TEST_CASE("a parameter of the wrong type is refused naming the field", "[engine][protocol]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
-    c.login_sso("agent1");
+TEST_CASE_METHOD(LoggedInClient, "a parameter of the wrong type is refused naming the field", "[engine][protocol]") {
     auto error = c.error(method::identifier, {{"identifier", 101}});
     CHECK(error.at("code") == -32602);
     CHECK(error.at("message") == "params.identifier: expected a string, got an integer");
@@ -201,10 +239,7 @@ TEST_CASE("a used sso token is still refused after a restart", "[engine][auth]")
     CHECK(replay.at("data").at("reason") == "replayed");
 }
 
-TEST_CASE("sso tokens that expired, were made for someone else or with a wrong secret are refused", "[engine][auth]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "sso tokens that expired, were made for someone else or with a wrong secret are refused", "[engine][auth]") {
     auto expired = c.error(method::sso, {{"username", "agent1"},
                                          {"token", ucs::auth::make_sso_token("demo-sso-secret", "agent1", h.now_seconds() - 301)}});
     CHECK(expired.at("data").at("reason") == "expired");
@@ -216,18 +251,12 @@ TEST_CASE("sso tokens that expired, were made for someone else or with a wrong s
     CHECK(other_user.at("data").at("reason") == "wrong_user");
 }
 
-TEST_CASE("password login runs SCRAM and the server proves it knows the verifier", "[engine][auth]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "password login runs SCRAM and the server proves it knows the verifier", "[engine][auth]") {
     c.login_password("agent1", "demo");
     CHECK(c.ok(method::devices).as_array().size() == 4);
 }
 
-TEST_CASE("a wrong password or an unknown user is refused alike", "[engine][auth]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "a wrong password or an unknown user is refused alike", "[engine][auth]") {
     for (const char* username : {"agent1", "nobody"}) {
         ucs::auth::scram::Client scram(username, "wrong", "nonce123");
         auto first = c.ok(method::login, {{"username", username}, {"client_first", scram.client_first()}});
@@ -261,10 +290,7 @@ TEST_CASE("failed logins are rate-limited per user", "[engine][auth]") {
     CHECK(error_code(fail_once()) == "BAD_CREDENTIALS");
 }
 
-TEST_CASE("a remember token logs in again until logout revokes it", "[engine][auth]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "a remember token logs in again until logout revokes it", "[engine][auth]") {
     ucs::auth::scram::Client scram("agent1", "demo", "nonce-r");
     auto first = c.ok(method::login, {{"username", "agent1"}, {"client_first", scram.client_first()}});
     auto result = c.ok(method::login_proof, {{"client_final", *scram.client_final(std::string(first.at("server_first").as_string()))},
@@ -280,10 +306,7 @@ TEST_CASE("a remember token logs in again until logout revokes it", "[engine][au
     CHECK(error_code(later.error(method::login_remember, {{"username", "agent1"}, {"token", token}})) == "BAD_CREDENTIALS");
 }
 
-TEST_CASE("a remember token is accepted on a new connection", "[engine][auth]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
+TEST_CASE_METHOD(GreetedClient, "a remember token is accepted on a new connection", "[engine][auth]") {
     ucs::auth::scram::Client scram("agent1", "demo", "nonce-r");
     auto first = c.ok(method::login, {{"username", "agent1"}, {"client_first", scram.client_first()}});
     auto result = c.ok(method::login_proof, {{"client_final", *scram.client_final(std::string(first.at("server_first").as_string()))},
@@ -326,11 +349,7 @@ TEST_CASE("without autologout both sessions mirror the same agent", "[engine][au
     CHECK(seen->at("reason") == "Break");
 }
 
-TEST_CASE("pairing by a bad identifier says Bad identifier and stays in IDENTIFY", "[engine][pairing]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
-    c.login_sso("agent1");
+TEST_CASE_METHOD(LoggedInClient, "pairing by a bad identifier says Bad identifier and stays in IDENTIFY", "[engine][pairing]") {
     auto error = c.error(method::identifier, {{"identifier", "cisco"}});
     CHECK(error_code(error) == "BAD_IDENTIFIER");
     CHECK(error.at("message") == "Bad identifier: cisco");
@@ -353,10 +372,7 @@ TEST_CASE("identifyIP finds the phone bound to the client address", "[engine][pa
     CHECK(error_code(remote.error(method::identify_ip)) == "BAD_IDENTIFIER");
 }
 
-TEST_CASE("a phone paired by one agent cannot be paired by another", "[engine][pairing]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a phone paired by one agent cannot be paired by another", "[engine][pairing]") {
     Client& bob = h.connect();
     bob.hello();
     bob.login_sso("agent2");
@@ -364,32 +380,21 @@ TEST_CASE("a phone paired by one agent cannot be paired by another", "[engine][p
     bob.pair("102");
 }
 
-TEST_CASE("identify unpairs the phone and returns to IDENTIFY", "[engine][pairing]") {
-    Harness h;
-    Client& c = h.connect();
-    c.ready_agent("agent1", "101");
+TEST_CASE_METHOD(ReadyClient, "identify unpairs the phone and returns to IDENTIFY", "[engine][pairing]") {
     CHECK(c.ok(method::identify).at("state") == "IDENTIFY");
     c.pair("103");
     auto state = c.provision();
     CHECK(state.at("device").at("identifier") == "103");
 }
 
-TEST_CASE("without a device call control is refused with NO_DEVICE", "[engine][pairing]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
-    c.login_sso("agent1");
+TEST_CASE_METHOD(LoggedInClient, "without a device call control is refused with NO_DEVICE", "[engine][pairing]") {
     c.provision();
     CHECK(error_code(c.error(method::dial, {{"number", "601234567"}})) == "NO_DEVICE");
     CHECK(error_code(c.error(method::answer)) == "NO_DEVICE");
     c.ok(method::change_status, {{"status", "READY"}});
 }
 
-TEST_CASE("provision returns the documented onReady state", "[engine][pairing]") {
-    Harness h;
-    Client& c = h.connect();
-    c.hello();
-    c.login_sso("agent1");
+TEST_CASE_METHOD(LoggedInClient, "provision returns the documented onReady state", "[engine][pairing]") {
     c.pair("101");
     auto state = ucs::from_json<ucs::ReadyState>(json::value(c.provision()));
     REQUIRE(state.has_value());
@@ -404,10 +409,7 @@ TEST_CASE("provision returns the documented onReady state", "[engine][pairing]")
     CHECK(state->now == h.now_seconds());
 }
 
-TEST_CASE("AUX needs one of the configured reasons", "[engine][status]") {
-    Harness h;
-    Client& c = h.connect();
-    c.ready_agent("agent1", "101");
+TEST_CASE_METHOD(ReadyClient, "AUX needs one of the configured reasons", "[engine][status]") {
     auto error = c.error(method::change_status, {{"status", "AUX"}, {"reason", "Nap"}});
     CHECK(error.at("message") == "params.reason: unknown AUX reason \"Nap\"");
     CHECK(c.error(method::change_status, {{"status", "AUX"}}).at("data").at("field") == "params.reason");
@@ -426,25 +428,13 @@ TEST_CASE("AUX needs one of the configured reasons", "[engine][status]") {
     CHECK(user.at("auxtime") == 60);
 }
 
-TEST_CASE("the longest idle READY member gets the queue call", "[engine][acd]") {
-    Harness h;
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
-    h.advance(5'000);
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(BobThenAliceReady, "the longest idle READY member gets the queue call", "[engine][acd]") {
     h.ring_queue(1);
     CHECK(bob.next_event("call.ringing"));
     CHECK_FALSE(alice.next_event("call.ringing"));
 }
 
-TEST_CASE("an agent who lets a queue call ring out goes to AUX No answer and the next agent rings", "[engine][acd]") {
-    Harness h;
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
-    h.advance(5'000);
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(BobThenAliceReady, "an agent who lets a queue call ring out goes to AUX No answer and the next agent rings", "[engine][acd]") {
     const std::string uniqueid = h.ring_queue(1);
     REQUIRE(bob.next_event("call.ringing"));
     h.advance(19'999);
@@ -463,10 +453,7 @@ TEST_CASE("an agent who lets a queue call ring out goes to AUX No answer and the
     CHECK(bob.ok(method::state).at("user").at("in_calls_unanswered") == 1);
 }
 
-TEST_CASE("callers wait in FIFO order and each agent sees the waiting count change", "[engine][acd]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "callers wait in FIFO order and each agent sees the waiting count change", "[engine][acd]") {
     alice.ok(method::change_status, {{"status", "AUX"}, {"reason", "Meeting"}});
     alice.take_events();
     const std::string first = h.ring_queue(1, "601000001");
@@ -488,10 +475,7 @@ TEST_CASE("callers wait in FIFO order and each agent sees the waiting count chan
     (void)third;
 }
 
-TEST_CASE("a suspended queue member gets no calls until resumed", "[engine][acd]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a suspended queue member gets no calls until resumed", "[engine][acd]") {
     alice.ok(method::suspend, {{"queue", 1}});
     auto suspended = alice.next_event("queue.suspend");
     REQUIRE(suspended);
@@ -504,10 +488,7 @@ TEST_CASE("a suspended queue member gets no calls until resumed", "[engine][acd]
     CHECK(error_code(alice.error(method::suspend, {{"queue", 99}})) == "NOT_FOUND");
 }
 
-TEST_CASE("an outgoing call goes new, ringing, connected when the far end answers after two seconds", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "an outgoing call goes new, ringing, connected when the far end answers after two seconds", "[engine][calls]") {
     auto result = alice.ok(method::dial, {{"number", "601555123"}, {"data", {{"crm_id", 7}}}});
     CHECK(alice.take_event_names() == std::vector<std::string>{"call.new", "call.ringing"});
     h.advance(1'999);
@@ -543,10 +524,7 @@ TEST_CASE("numbers ending 0486, 0404 and 0603 end busy, invalid and rejected", "
     }
 }
 
-TEST_CASE("a number ending 0000 rings until the sandbox answers, and the far end hangs up with cause 4", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a number ending 0000 rings until the sandbox answers, and the far end hangs up with cause 4", "[engine][calls]") {
     const std::string uniqueid(alice.ok(method::dial, {{"number", "601550000"}}).at("uniqueid").as_string());
     for (int i = 0; i < 4; ++i) {
         h.advance(30'000);
@@ -561,10 +539,7 @@ TEST_CASE("a number ending 0000 rings until the sandbox answers, and the far end
     CHECK(call_of(*hangup).cause == ucs::HangupCause::called_hung_up);
 }
 
-TEST_CASE("dial validates its queue and line arguments", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "dial validates its queue and line arguments", "[engine][calls]") {
     CHECK(alice.error(method::dial, {{"number", "601555123"}, {"queue", 1}}).at("data").at("field") == "params.queue");
     CHECK(alice.error(method::dial, {{"number", "601555123"}, {"queue", "sideways"}}).at("data").at("field") == "params.queue");
     CHECK(alice.error(method::dial, {{"number", "601555123"}, {"line", 102}}).at("data").at("field") == "params.line");
@@ -579,10 +554,7 @@ TEST_CASE("dial validates its queue and line arguments", "[engine][calls]") {
     CHECK(direct.at("call").at("outbound_id").is_null());
 }
 
-TEST_CASE("mute toggles the agent's side of the call", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "mute toggles the agent's side of the call", "[engine][calls]") {
     h.ring_queue(1);
     alice.ok(method::answer);
     alice.take_events();
@@ -597,12 +569,7 @@ TEST_CASE("mute toggles the agent's side of the call", "[engine][calls]") {
     CHECK_FALSE(call_of(*unmuted).connected_muted);
 }
 
-TEST_CASE("an internal call is outgoing for the caller and incoming for the callee", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(AliceAndBobReady, "an internal call is outgoing for the caller and incoming for the callee", "[engine][calls]") {
     alice.ok(method::dial, {{"number", "102"}});
     auto incoming = bob.next_event("call.ringing");
     REQUIRE(incoming);
@@ -616,12 +583,7 @@ TEST_CASE("an internal call is outgoing for the caller and incoming for the call
     CHECK(call_of(*connected).connected_username == "agent2");
 }
 
-TEST_CASE("an attended transfer consults the target, then joins caller and target", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(AliceAndBobReady, "an attended transfer consults the target, then joins caller and target", "[engine][transfer]") {
     bob.ok(method::change_status, {{"status", "AUX"}, {"reason", "Training"}});  // keep the queue call off bob
     const std::string customer = h.ring_queue(1);
     alice.ok(method::answer);
@@ -651,10 +613,7 @@ TEST_CASE("an attended transfer consults the target, then joins caller and targe
     CHECK(alice.ok(method::state).at("user").at("transferred") == 1);
 }
 
-TEST_CASE("transfer without a number holds the call and the next dial is the consultation", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "transfer without a number holds the call and the next dial is the consultation", "[engine][transfer]") {
     const std::string customer = h.ring_queue(1);
     alice.ok(method::answer);
     CHECK(alice.ok(method::transfer).at("mode") == "transfer");
@@ -669,12 +628,7 @@ TEST_CASE("transfer without a number holds the call and the next dial is the con
     CHECK(alice.ok(method::state).at("user").at("transferred_external") == 1);
 }
 
-TEST_CASE("a blind transfer rings the target with the caller's call", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(AliceAndBobReady, "a blind transfer rings the target with the caller's call", "[engine][transfer]") {
     bob.ok(method::change_status, {{"status", "AUX"}, {"reason", "Training"}});
     const std::string customer = h.ring_queue(1);
     alice.ok(method::answer);
@@ -689,10 +643,7 @@ TEST_CASE("a blind transfer rings the target with the caller's call", "[engine][
     CHECK(call_of(*ringing).caller_number == "601234567");
 }
 
-TEST_CASE("account codes are validated, appended, and replaced with override", "[engine][codes]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "account codes are validated, appended, and replaced with override", "[engine][codes]") {
     const std::string uniqueid = h.ring_queue(1);
     alice.ok(method::answer);
     alice.ok(method::hangup);
@@ -713,10 +664,7 @@ TEST_CASE("account codes are validated, appended, and replaced with override", "
     CHECK(history[0].at("account_codes").as_array().size() == 1);
 }
 
-TEST_CASE("history filters by direction and number", "[engine][history]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "history filters by direction and number", "[engine][history]") {
     h.ring_queue(1, "601000001");
     alice.ok(method::answer);
     alice.ok(method::hangup);
@@ -732,10 +680,7 @@ TEST_CASE("history filters by direction and number", "[engine][history]") {
     CHECK(rest.body.as_array().size() == 1);
 }
 
-TEST_CASE("session.resume replays exactly the missed events", "[engine][resume]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "session.resume replays exactly the missed events", "[engine][resume]") {
     const std::string uniqueid = h.ring_queue(1);
     alice.ok(method::answer);
     alice.take_events();
@@ -781,10 +726,7 @@ TEST_CASE("session.resume of an unknown session is SESSION_EXPIRED", "[engine][r
     CHECK(error_code(c.error(method::resume_session, {{"session", "nope"}, {"last_seq", 0}})) == "SESSION_EXPIRED");
 }
 
-TEST_CASE("a silent connection is closed and an unresumed session logs the agent out", "[engine][resume]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a silent connection is closed and an unresumed session logs the agent out", "[engine][resume]") {
     h.advance(44'000);
     CHECK_FALSE(h.closed(alice));
     alice.ok(method::ping);
@@ -804,12 +746,12 @@ TEST_CASE("the REST API wants a bearer token from the client-credentials grant",
     Harness h;
     CHECK(h.http("GET", "/api/v1.0/status", "", false).status == 401);
     ucs::server::Output out;
-    auto bad = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"nope","grant_type":"client_credentials"})", "", ""}, h.now(), out);
+    auto bad = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"nope","grant_type":"client_credentials"})", "", ""}, h.now(), out);
     CHECK(bad.status == 401);
-    auto missing = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","grant_type":"client_credentials"})", "", ""}, h.now(), out);
+    auto missing = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","grant_type":"client_credentials"})", "", ""}, h.now(), out);
     CHECK(missing.status == 400);
     CHECK(missing.body.at("error").at("field") == "client_secret");
-    auto grant = h.engine().http({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"password"})", "", ""}, h.now(), out);
+    auto grant = h.api().handle({"POST", "/login/oauth2/token", R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"password"})", "", ""}, h.now(), out);
     CHECK(grant.status == 400);
     auto ok = h.http("GET", "/api/v1.0/status");
     CHECK(ok.status == 200);
@@ -833,10 +775,7 @@ TEST_CASE("sandbox errors name the field and unknown ids get 404", "[engine][res
     CHECK(h.http("GET", "/api/v1.0/history?user=agent1&limit=ten").body.at("error").at("field") == "limit");
 }
 
-TEST_CASE("a direct call to an extension rings the paired agent and offhook answers it", "[engine][rest]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a direct call to an extension rings the paired agent and offhook answers it", "[engine][rest]") {
     auto created = h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"601999888","to":"101","data":{"crm_url":"https://crm.example/1"}})");
     REQUIRE(created.status == 201);
     auto ringing = alice.next_event("call.ringing");
@@ -859,10 +798,7 @@ TEST_CASE("call ids rotate within 1..65535 and uniqueids never repeat", "[engine
     CHECK(calls.empty());
 }
 
-TEST_CASE("the unload beacon ends a session by its key without a bearer token", "[engine][rest]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "the unload beacon ends a session by its key without a bearer token", "[engine][rest]") {
     auto ended = h.http("POST", "/api/v1.0/session/logout", json::serialize(json::object{{"session", alice.session_key}}), false);
     CHECK(ended.status == 200);
     REQUIRE(alice.next_event("session.loggedOut"));
@@ -883,10 +819,7 @@ TEST_CASE("the simulated network refuses calls beyond its capacity instead of ru
     CHECK(ucs::server::EngineConfig{}.max_active_calls < 65535);
 }
 
-TEST_CASE("a queue caller ringing an agent who logs out goes back to the queue for the next agent", "[engine][acd]") {
-    Harness h;
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(BobReady, "a queue caller ringing an agent who logs out goes back to the queue for the next agent", "[engine][acd]") {
     const std::string uniqueid = h.ring_queue(1);
     REQUIRE(bob.next_event("call.ringing"));
     bob.ok(method::logout);
@@ -899,21 +832,13 @@ TEST_CASE("a queue caller ringing an agent who logs out goes back to the queue f
     CHECK(call.at("state") == 2);
 }
 
-TEST_CASE("an agent's own outgoing call ends when the agent leaves", "[engine][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "an agent's own outgoing call ends when the agent leaves", "[engine][calls]") {
     alice.ok(method::dial, {{"number", "601550000"}});
     alice.ok(method::logout);
     CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
 }
 
-TEST_CASE("an attended transfer of the agent's own outgoing call keeps the outside party", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(AliceAndBobReady, "an attended transfer of the agent's own outgoing call keeps the outside party", "[engine][transfer]") {
     const std::string outside(alice.ok(method::dial, {{"number", "601234567"}}).at("uniqueid").as_string());
     h.advance(2'000);
     alice.ok(method::transfer, {{"number", "102"}});
@@ -926,10 +851,7 @@ TEST_CASE("an attended transfer of the agent's own outgoing call keeps the outsi
     CHECK(calls[0].at("caller_username") == "agent2");
 }
 
-TEST_CASE("a blind transfer to an outside number follows that number's behaviour", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "a blind transfer to an outside number follows that number's behaviour", "[engine][transfer]") {
     const std::string uniqueid(alice.ok(method::dial, {{"number", "601550000"}}).at("uniqueid").as_string());
     h.http("POST", "/api/v1.0/sandbox/calls/" + uniqueid + "/answer");
     alice.ok(method::blind_transfer, {{"number", "777000486"}});  // busy
@@ -954,10 +876,7 @@ TEST_CASE("many logins started at once still get only the limited number of wron
     CHECK(refused_by_limit == 3);  // 5 wrong guesses counted, the other 3 refused unchecked
 }
 
-TEST_CASE("the phone cannot be changed during a call", "[engine][pairing]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
+TEST_CASE_METHOD(AliceReady, "the phone cannot be changed during a call", "[engine][pairing]") {
     Client& mirror = h.connect();
     mirror.hello();
     h.advance(1'000);
@@ -967,12 +886,7 @@ TEST_CASE("the phone cannot be changed during a call", "[engine][pairing]") {
     CHECK(error_code(mirror.error(method::identifier, {{"identifier", "102"}})) == "INVALID_STATE");
 }
 
-TEST_CASE("a blind transfer to a busy colleague is refused and the call stays", "[engine][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(AliceAndBobReady, "a blind transfer to a busy colleague is refused and the call stays", "[engine][transfer]") {
     bob.ok(method::dial, {{"number", "601550000"}});  // bob is on a call
     h.ring_queue(1);
     alice.ok(method::answer);

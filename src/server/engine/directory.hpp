@@ -63,26 +63,9 @@ struct RememberTokenRecord {
     std::int64_t issued = 0;  // Unix seconds
 };
 
-// Per-user counters that survive a restart (the User object's statistics).
-struct UserStatistics {
-    std::int64_t acwtime = 0;
-    std::int64_t auxtime = 0;
-    std::map<std::string, std::int64_t> auxtimes;
-    std::int64_t idletime = 0;
-    int in_calls_answered = 0;
-    int in_calls_unanswered = 0;
-    std::int64_t in_ringtime = 0;
-    std::int64_t in_talktime = 0;
-    int out_calls_answered = 0;
-    int out_calls_unanswered = 0;
-    std::int64_t out_ringtime = 0;
-    std::int64_t out_talktime = 0;
-    std::int64_t readytime = 0;
-    std::int64_t ringtime = 0;
-    std::int64_t talktime = 0;
-    int transferred = 0;
-    int transferred_external = 0;
-};
+// Per-user counters that survive a restart: the User object's statistics, declared once in the
+// model (core/model.hpp).
+using UserStatistics = ucs::UserStatistics;
 
 // Per-user, per-queue counters (the Queue object's figures).
 struct QueueStatistics {

@@ -1,23 +1,25 @@
 #pragma once
 // The contact-centre engine: agents, sessions, queues and ACD, calls on a simulated telephone
-// network, transfers, wrap-up, account codes, history and the REST/sandbox API.
+// network, transfers, wrap-up, account codes and history.
 //
 // Sans-IO: it never touches a socket or a clock. The network shell (src/server/net) hands it
-// connection events, text frames, HTTP requests and the current time, and gets back the frames to
-// send and connections to close; it asks next_deadline() when to call tick() again. Storage,
-// phone-number normalisation and randomness are injected.
+// connection events, text frames and the current time, and gets back the frames to send and
+// connections to close; it asks next_deadline() when to call tick() again. The REST and sandbox API
+// (src/server/api) speaks HTTP and calls the typed commands below; the engine knows no HTTP.
+// Storage, phone-number normalisation and randomness are injected.
 
+#include "core/expected.hpp"
+#include "core/model.hpp"
 #include "server/engine/store.hpp"
 
-#include <boost/json/value.hpp>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace ucs::server {
@@ -43,9 +45,6 @@ struct EngineConfig {
     std::string server_name = "ucsd";
     std::string sso_secret;
     std::int64_t sso_window_seconds = 300;
-    // REST clients (client_id -> client_secret) and the lifetime of their bearer tokens.
-    std::map<std::string, std::string> rest_clients;
-    std::int64_t rest_token_seconds = 3600;
     // Liveness: a connection silent for this long is closed; a session without a connection for
     // session_grace_ms is ended (its agent logged out). Clients ping every heartbeat_ms.
     Millis heartbeat_ms = 15'000;
@@ -71,20 +70,63 @@ struct Outbound {
 struct Output {
     std::vector<Outbound> frames;          // in order
     std::vector<ConnectionId> closes;      // close these after their frames are sent
+    std::vector<std::string> log;          // what the operator should read: an event no rule expected
     void append(Output&& other);
 };
 
-struct HttpRequest {
-    std::string method;  // "GET", "POST", ...
-    std::string target;  // path and query, e.g. "/api/v1.0/history?user=agent1"
-    std::string body;
-    std::string authorization;  // the Authorization header, if any
-    std::string client_address;
+// ---- what the REST API reads -------------------------------------------------------------------
+
+struct ServerStatus {
+    std::string server;
+    std::string protocol;
+    Timestamp now = 0;
+    int agents_logged_in = 0;
+    std::size_t active_calls = 0;
+    int waiting_callers = 0;
 };
 
-struct HttpResponse {
-    int status = 200;
-    boost::json::value body;  // always a JSON document; errors are {"error": {...}}
+struct AgentOverview {
+    struct Membership {
+        int queue_id = 0;
+        bool suspended = false;
+        int priorities = 0;
+    };
+    AgentInfo agent;
+    bool logged_in = false;
+    std::vector<Membership> queues;
+};
+
+struct QueueOverview {
+    QueueInfo queue;
+    std::size_t waiting = 0;
+    std::vector<int> members;  // user ids
+    int wrapup_seconds = 0;
+    int ring_timeout_seconds = 0;
+};
+
+// ---- what the sandbox does -----------------------------------------------------------------------
+
+// An outside caller calls a queue (by id) or an extension.
+struct SandboxCall {
+    std::string from;
+    std::variant<int, std::string> destination;  // queue id, or extension
+    std::optional<std::string> caller_name;
+    boost::json::object data;
+};
+
+// Why a REST or sandbox command could not be carried out.
+enum class CommandError : std::uint8_t {
+    network_full,           // the simulated network carries max_active_calls already
+    unknown_queue,
+    not_an_incoming_queue,  // outside callers call incoming queues only
+    unknown_extension,
+    unknown_call,           // no active call with that uniqueid
+    not_ringing_outside,    // the far end can answer only a call ringing at an outside number
+    no_outside_party,       // the far end can hang up only a call that has one
+    unknown_device,
+    nothing_ringing,        // a lifted handset answers only what rings on it
+    unknown_user,
+    unknown_session,
 };
 
 class Engine {
@@ -93,6 +135,8 @@ public:
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
+    Engine(Engine&&) = delete;
+    Engine& operator=(Engine&&) = delete;
 
     // A WebSocket connection opened from this client address.
     Output connect(ConnectionId connection, std::string client_address, Millis now);
@@ -104,11 +148,32 @@ public:
     Output tick(Millis now);
     std::optional<Millis> next_deadline() const;
 
-    // REST and sandbox API (SANDBOX.md). Events caused by it (a call ringing an agent) go to `out`.
-    HttpResponse http(const HttpRequest& request, Millis now, Output& out);
+    // ---- commands of the REST and sandbox API (SANDBOX.md); events they cause go to `out` ----
+    ServerStatus status(Millis now, Output& out);
+    std::vector<AgentOverview> agents(Millis now, Output& out);
+    std::vector<QueueOverview> queues(Millis now, Output& out);
+    std::vector<Call> active_calls(Millis now, Output& out);  // as an observer sees them
+    // A user's ended calls; `query.user_id` is ignored (the username chooses the user).
+    Expected<std::vector<HistoryEntry>, CommandError> history(const std::string& username, HistoryQuery query,
+                                                              Millis now, Output& out);
+    // The bar's unload beacon: the session's agent is logged out. Returns the session key.
+    Expected<std::string, CommandError> end_session(const std::string& session_key, Millis now, Output& out);
+    // The simulated outside world. Each returns the uniqueid of the call it acted on.
+    Expected<std::string, CommandError> place_call(const SandboxCall& call, Millis now, Output& out);
+    Expected<std::string, CommandError> far_end_answer(const std::string& uniqueid, Millis now, Output& out);
+    Expected<std::string, CommandError> far_end_hangup(const std::string& uniqueid, Millis now, Output& out);
+    Expected<std::string, CommandError> offhook(const std::string& identifier, Millis now, Output& out);
+
+    [[nodiscard]] const EngineConfig& config() const;
+
+    // The engine's state, defined in engine_impl.hpp; public only so the engine's own units (its
+    // dispatch table and state machines) can name it.
+    struct Impl;
 
 private:
-    struct Impl;
+    template <class F>
+    auto run(Millis now, Output& out, F&& command);
+
     std::unique_ptr<Impl> impl_;
 };
 

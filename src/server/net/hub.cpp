@@ -26,7 +26,8 @@ struct Hub::Timer {
     boost::asio::steady_timer timer;
 };
 
-Hub::Hub(boost::asio::io_context& io, Engine& engine) : engine_(engine), timer_(std::make_unique<Timer>(io)) {
+Hub::Hub(boost::asio::io_context& io, Engine& engine, RestApi& api)
+    : engine_(engine), api_(api), timer_(std::make_unique<Timer>(io)) {
     arm_timer();
 }
 
@@ -77,7 +78,7 @@ void Hub::closed(ConnectionId id) {
 HttpResponse Hub::http(const HttpRequest& request) {
     Output out;
     HttpResponse response;
-    if (!guarded("http", [&] { response = engine_.http(request, now_ms(), out); })) {
+    if (!guarded("http", [&] { response = api_.handle(request, now_ms(), out); })) {
         response.status = 500;
         response.body = {{"error", {{"code", "INTERNAL_ERROR"}, {"message", "internal error"}}}};
     }
@@ -104,6 +105,7 @@ void Hub::deliver(Output output) {
         if (auto connection = it->second.lock())
             connection->send(std::make_shared<const std::string>(std::move(outbound.frame)));
     }
+    for (const std::string& line : output.log) log_line("engine: " + line);
     for (const ConnectionId id : output.closes) {
         const auto it = connections_.find(id);
         if (it == connections_.end()) continue;

@@ -4,6 +4,7 @@
 // Output to the connections it names, and keeps the engine's timer armed. Everything runs on the
 // single io_context thread: the engine is not thread-safe and needs no locks that way.
 
+#include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 
 #include <cstdint>
@@ -39,7 +40,7 @@ public:
 
 class Hub {
 public:
-    Hub(boost::asio::io_context& io, Engine& engine);
+    Hub(boost::asio::io_context& io, Engine& engine, RestApi& api);
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
@@ -52,7 +53,7 @@ public:
     // The connection ended for whatever reason. Call once per id; later calls are ignored.
     void closed(ConnectionId id);
 
-    // The REST and sandbox API.
+    // The REST and sandbox API (src/server/api), on the same engine.
     HttpResponse http(const HttpRequest& request);
 
     // Shutting down: stop the timer and ask every connection to close with "going away".
@@ -65,6 +66,7 @@ private:
 
     struct Timer;
     Engine& engine_;
+    RestApi& api_;
     std::unique_ptr<Timer> timer_;
     std::map<ConnectionId, std::weak_ptr<Connection>> connections_;
     std::optional<Millis> armed_deadline_;  // what the timer waits for now, if anything

@@ -1,6 +1,7 @@
 // ucsd: the UCS server. Wires the parts together: command line, SQLite store (seeded with the demo
 // directory on --demo), phone-number library, engine, and the network shell that runs it.
 
+#include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 #include "server/net/hub.hpp"
 #include "server/net/log.hpp"
@@ -38,18 +39,20 @@ int serve(const net::Options& options) {
     const ucs::server::LibPhoneNumbers phone_numbers(options.region);
 
     ucs::server::EngineConfig config;
+    ucs::server::ApiConfig api_config;
     if (options.demo) {
         config.sso_secret = "demo-sso-secret";
-        config.rest_clients["sandbox"] = "sandbox";
+        api_config.clients["sandbox"] = "sandbox";
     }
     // The environment keeps the secret out of `ps`; the flag wins over both.
     if (const char* secret = std::getenv("UCSD_SSO_SECRET"); secret != nullptr && *secret != '\0')
         config.sso_secret = secret;
     if (options.sso_secret) config.sso_secret = *options.sso_secret;
-    for (const auto& [id, secret] : options.rest_clients) config.rest_clients[id] = secret;
+    for (const auto& [id, secret] : options.rest_clients) api_config.clients[id] = secret;
     if (config.sso_secret.empty()) net::log_line("SSO disabled: no --sso-secret");
 
     ucs::server::Engine engine(std::move(config), store, phone_numbers, random, net::now_ms());
+    ucs::server::RestApi api(std::move(api_config), engine, random);
 
     net::ServerConfig server_config;
     server_config.host = options.host;
@@ -60,7 +63,7 @@ int serve(const net::Options& options) {
     server_config.dist_dir = options.dist_dir;
     server_config.crm_dir = options.www_dir / "examples" / "crm-demo";
     server_config.console_dir = options.www_dir / "src" / "server" / "console";
-    net::Server server(server_config, engine);
+    net::Server server(server_config, engine, api);
 
     // Scripts and tests wait for this line (and read the port from it when --listen used port 0).
     std::printf("ucsd listening on %s://%s:%u/ (data: %s)\n", server.secure() ? "https" : "http",

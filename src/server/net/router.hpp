@@ -6,7 +6,7 @@
 //   OPTIONS anything          204 with CORS headers (preflight)
 //   /operator/<file>          the agent bar bundle (--dist), CORS and CORP for CRM origins
 //   /sandbox, /sandbox/<file> the sandbox console
-//   /api/..., /login/oauth2/token   the engine's REST and sandbox API
+//   /api/..., /login/oauth2/token   the REST and sandbox API (src/server/api)
 //   .../ws                    WebSocket only (upgrades never get here)
 //   /, /<file>                the example CRM page
 //   anything else             404 JSON

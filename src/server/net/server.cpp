@@ -47,8 +47,8 @@ asio::ssl::context make_tls_context(const std::filesystem::path& cert_file, cons
 }  // namespace
 
 struct Server::Impl {
-    Impl(const ServerConfig& config, Engine& engine)
-        : hub(io, engine),
+    Impl(const ServerConfig& config, Engine& engine, RestApi& api)
+        : hub(io, engine, api),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
           context{hub, router, config.allowed_origins} {
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
@@ -130,7 +130,8 @@ struct Server::Impl {
     bool stopping = false;
 };
 
-Server::Server(const ServerConfig& config, Engine& engine) : impl_(std::make_unique<Impl>(config, engine)) {}
+Server::Server(const ServerConfig& config, Engine& engine, RestApi& api)
+    : impl_(std::make_unique<Impl>(config, engine, api)) {}
 
 Server::~Server() = default;
 

@@ -1,7 +1,8 @@
 #pragma once
 // ucsd's network side: one port for HTTP and WebSocket (TLS-only when a certificate is given), run
-// on one thread around one Engine. Beast stays behind this header.
+// on one thread around one Engine and its RestApi. Beast stays behind this header.
 
+#include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 
 #include <cstdint>
@@ -27,7 +28,7 @@ struct ServerConfig {
 class Server {
 public:
     // Binds and listens (throws std::system_error / std::runtime_error naming what failed).
-    Server(const ServerConfig& config, Engine& engine);
+    Server(const ServerConfig& config, Engine& engine, RestApi& api);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -6,7 +6,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <boost/describe/members.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <array>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -260,15 +263,56 @@ void upsert_remember_token(SQLite::Database& db, const RememberTokenRecord& toke
         Blob{token.token_hash}, token.user_id, token.issued);
 }
 
+// ---- user_statistics: one column per UserStatistics member, named and ordered as the members ----
+
+template <class F>
+void for_each_user_counter(F&& visit) {
+    boost::mp11::mp_for_each<boost::describe::describe_members<UserStatistics, boost::describe::mod_public>>(visit);
+}
+
+// "acwtime, auxtime, ..." and the "?, ?, ..." that go with them.
+std::string user_counter_columns() {
+    std::string columns;
+    for_each_user_counter([&](auto member) {
+        if (!columns.empty()) columns += ", ";
+        columns += member.name;
+    });
+    return columns;
+}
+
+std::string user_counter_placeholders() {
+    std::string marks;
+    for_each_user_counter([&](auto) { marks += marks.empty() ? "?" : ", ?"; });
+    return marks;
+}
+
+// Counters are integers; the per-reason AUX times are a JSON object in a TEXT column.
+template <class Counter>
+void bind_counter(SQLite::Statement& statement, int index, const Counter& value) {
+    if constexpr (std::is_integral_v<Counter>) {
+        statement.bind(index, static_cast<std::int64_t>(value));
+    } else {
+        statement.bind(index, to_json_text(value));
+    }
+}
+
+template <class Counter>
+void read_counter(const SQLite::Column& column, Counter& value, const char* name) {
+    if constexpr (std::is_integral_v<Counter>) {
+        value = static_cast<Counter>(column.getInt64());
+    } else {
+        value = parse_stored<Counter>(column.getString(), (std::string("user_statistics.") + name).c_str());
+    }
+}
+
 void upsert_user_statistics(SQLite::Database& db, int user_id, const UserStatistics& s) {
-    run(db,
-        "INSERT OR REPLACE INTO user_statistics (user_id, acwtime, auxtime, auxtimes, idletime, in_calls_answered,"
-        " in_calls_unanswered, in_ringtime, in_talktime, out_calls_answered, out_calls_unanswered, out_ringtime,"
-        " out_talktime, readytime, ringtime, talktime, transferred, transferred_external)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        user_id, s.acwtime, s.auxtime, to_json_text(s.auxtimes), s.idletime, s.in_calls_answered, s.in_calls_unanswered,
-        s.in_ringtime, s.in_talktime, s.out_calls_answered, s.out_calls_unanswered, s.out_ringtime, s.out_talktime,
-        s.readytime, s.ringtime, s.talktime, s.transferred, s.transferred_external);
+    static const std::string sql = "INSERT OR REPLACE INTO user_statistics (user_id, " + user_counter_columns() +
+                                   ") VALUES (?, " + user_counter_placeholders() + ")";
+    SQLite::Statement statement(db, sql);
+    statement.bind(1, user_id);
+    int index = 1;
+    for_each_user_counter([&](auto member) { bind_counter(statement, ++index, s.*member.pointer); });
+    statement.exec();
 }
 
 void upsert_queue_statistics(SQLite::Database& db, int user_id, int queue_id, const QueueStatistics& s) {
@@ -484,31 +528,11 @@ Directory SqliteStore::load() {
                                                         tokens.getColumn(2).getInt64()});
     }
 
-    SQLite::Statement user_stats(*db_,
-                                 "SELECT user_id, acwtime, auxtime, auxtimes, idletime, in_calls_answered,"
-                                 " in_calls_unanswered, in_ringtime, in_talktime, out_calls_answered,"
-                                 " out_calls_unanswered, out_ringtime, out_talktime, readytime, ringtime, talktime,"
-                                 " transferred, transferred_external FROM user_statistics ORDER BY user_id");
+    SQLite::Statement user_stats(*db_, "SELECT user_id, " + user_counter_columns() + " FROM user_statistics ORDER BY user_id");
     while (user_stats.executeStep()) {
         UserStatistics s;
-        s.acwtime = user_stats.getColumn(1).getInt64();
-        s.auxtime = user_stats.getColumn(2).getInt64();
-        s.auxtimes = parse_stored<std::map<std::string, std::int64_t>>(user_stats.getColumn(3).getString(),
-                                                                       "user_statistics.auxtimes");
-        s.idletime = user_stats.getColumn(4).getInt64();
-        s.in_calls_answered = user_stats.getColumn(5).getInt();
-        s.in_calls_unanswered = user_stats.getColumn(6).getInt();
-        s.in_ringtime = user_stats.getColumn(7).getInt64();
-        s.in_talktime = user_stats.getColumn(8).getInt64();
-        s.out_calls_answered = user_stats.getColumn(9).getInt();
-        s.out_calls_unanswered = user_stats.getColumn(10).getInt();
-        s.out_ringtime = user_stats.getColumn(11).getInt64();
-        s.out_talktime = user_stats.getColumn(12).getInt64();
-        s.readytime = user_stats.getColumn(13).getInt64();
-        s.ringtime = user_stats.getColumn(14).getInt64();
-        s.talktime = user_stats.getColumn(15).getInt64();
-        s.transferred = user_stats.getColumn(16).getInt();
-        s.transferred_external = user_stats.getColumn(17).getInt();
+        int column = 0;
+        for_each_user_counter([&](auto member) { read_counter(user_stats.getColumn(++column), s.*member.pointer, member.name); });
         d.user_statistics[user_stats.getColumn(0).getInt()] = std::move(s);
     }
 

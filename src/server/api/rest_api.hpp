@@ -1,0 +1,78 @@
+#pragma once
+// The REST and sandbox API (SANDBOX.md, docs/server.md): routing, OAuth2 client-credentials bearer
+// tokens, JSON bodies and query parameters. It turns each HTTP request into one of the engine's typed
+// commands, and the command's result or CommandError into the HTTP answer: the engine knows no HTTP.
+// Sans-IO like the engine: the network shell (src/server/net) and the tests hand it requests and the
+// time. Every error is a JSON body {"error": {"code", "message", "field"?}} with a 4xx status.
+
+#include "server/engine/engine.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ucs::server {
+
+struct HttpRequest {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // path and query, e.g. "/api/v1.0/history?user=agent1"
+    std::string body;
+    std::string authorization;  // the Authorization header, if any
+    std::string client_address;
+};
+
+struct HttpResponse {
+    int status = 200;
+    boost::json::value body;  // always a JSON document; errors are {"error": {...}}
+};
+
+struct ApiConfig {
+    // REST clients (client_id -> client_secret) and the lifetime of their bearer tokens.
+    std::map<std::string, std::string> clients;
+    std::int64_t token_seconds = 3600;
+};
+
+class RestApi {
+public:
+    RestApi(ApiConfig config, Engine& engine, Random& random);
+
+    // One request. Events it causes (a call ringing an agent) go to `out`.
+    HttpResponse handle(const HttpRequest& request, Millis now, Output& out);
+
+private:
+    struct Routed;
+    struct Route;
+    static std::span<const Route> routes();
+
+    bool authorized(const HttpRequest& request, Millis now) const;
+    static HttpResponse failed(CommandError error, const std::string& subject);
+
+    HttpResponse issue_token(Routed& request);
+    HttpResponse end_session(Routed& request);
+    HttpResponse status(Routed& request);
+    HttpResponse agents(Routed& request);
+    HttpResponse queues(Routed& request);
+    HttpResponse calls(Routed& request);
+    HttpResponse history(Routed& request);
+    HttpResponse place_call(Routed& request);
+    using SandboxCommand = Expected<std::string, CommandError> (Engine::*)(const std::string&, Millis, Output&);
+    HttpResponse act_on(Routed& request, SandboxCommand command, std::string_view key);
+    HttpResponse far_end_answer(Routed& request);
+    HttpResponse far_end_hangup(Routed& request);
+    HttpResponse offhook(Routed& request);
+
+    struct Token {
+        std::string client_id;
+        Millis expires = 0;
+    };
+    ApiConfig config_;
+    Engine& engine_;
+    Random& random_;
+    std::map<std::string, Token> tokens_;  // bearer token -> its client and expiry
+};
+
+}  // namespace ucs::server

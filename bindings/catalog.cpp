@@ -3,6 +3,7 @@
 // choices) and into operator.d.ts (its string unions), so no list is typed a second time.
 #include "agent/agent.hpp"
 #include "agent/errors.hpp"
+#include "agent/softphone.hpp"
 #include "core/model.hpp"
 #include "core/protocol.hpp"
 #include "core/rules/app_state.hpp"
@@ -58,6 +59,8 @@ int main() {
     catalog["ringingSounds"] = names(ucs::ringing_sounds);
     catalog["notificationTypes"] = names(ucs::notification_types);
     catalog["errorCodes"] = error_codes();
+    catalog["deviceTypes"] = enumerator_names<ucs::DeviceType>();
+    catalog["audioStates"] = names(ucs::agent::audio_states);
     std::puts(json::serialize(catalog).c_str());
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "agent/model.hpp"
 
+#include "agent/softphone.hpp"
 #include "core/json.hpp"
 
 #include <algorithm>
@@ -14,7 +15,7 @@ json::value ready_object(const Model& model) {
     if (const Call* call = model.calls.current()) state.call = *call;
     json::value out = to_json(state);
     out.as_object()["ringingSound"] = model.ringing_sound;
-    out.as_object()["audio"] = model.audio_running ? "ready" : "blocked";
+    out.as_object()["audio"] = audio_states.at(model.audio_running ? 0 : 1);
     return out;
 }
 

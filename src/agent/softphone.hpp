@@ -7,10 +7,15 @@
 
 #include "agent/model.hpp"
 
+#include <array>
 #include <optional>
+#include <string_view>
 #include <string>
 
 namespace ucs::agent {
+
+// state().audio: whether the browser lets the bar's audio play.
+inline constexpr std::array<std::string_view, 2> audio_states{"ready", "blocked"};
 
 // A softphone line is paired and the bar is READY: the browser rings and speaks.
 bool softphone_paired(const Model& model);

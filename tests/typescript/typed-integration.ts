@@ -30,7 +30,8 @@ const describeUser = (user: UcsOperator.User): string => {
             `${q.suspendtime}/${q.talktime}/${q.team_id ?? '-'}/${q.transferred}/${q.transferred_external}/` +
             `${q.type === 1 ? 'in' : 'out'}/${q.unanswered}`,
     );
-    const lines = user.lines.map((d: UcsOperator.Device) => `${d.id} ${d.identifier} ${d.name} ${d.extension}`);
+    const lines = user.lines.map((d: UcsOperator.Device) =>
+        `${d.id} ${d.identifier} ${d.name} ${d.extension} ${d.type === 'softphone' ? 'rings in the browser' : 'rings on the desk'}`);
     const totals: number[] = [
         user.acwtime, user.auxtime, user.idletime, user.in_calls_answered, user.in_calls_unanswered, user.in_ringtime,
         user.in_talktime, user.out_calls_answered, user.out_calls_unanswered, user.out_ringtime, user.out_talktime,
@@ -221,7 +222,10 @@ async function drive(): Promise<void> {
     await bar.stopRingingSoundTest();
 
     const state = bar.state(); // synchronous
-    if (state !== null) note(describeState(state) + state.ringingSound);
+    if (state !== null) note(describeState(state) + state.ringingSound + (state.audio === 'blocked' ? ' (silent until a click)' : ''));
+    // @ts-expect-error audio is 'ready' or 'blocked', nothing else
+    const notAnAudioState: UcsOperator.AudioState = 'muted';
+    note(notAnAudioState);
 
     await bar.logout();
 

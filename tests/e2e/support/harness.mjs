@@ -46,7 +46,7 @@ export const DOCUMENTED_METHODS = [
 // onReady(state) and state(): the document's fields plus ringingSound (API-DECISIONS.md).
 export const READY_STATE_FIELDS = [
   'status', 'reason', 'call', 'user', 'device', 'auxReasons', 'callReasons', 'queues', 'groups', 'agents',
-  'waitingCallers', 'now', 'ringingSound',
+  'waitingCallers', 'now', 'ringingSound', 'audio',
 ];
 const vector = (name) => JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'vectors', name), 'utf8'));
 // The Call and User objects' documented fields, from the golden vectors (checked against the document

@@ -33,8 +33,6 @@ constexpr std::string_view version = "4.0.0";
 // How long a method called before the bar has connected waits for its state (API-DECISIONS.md:
 // nothing an integrator calls early is lost).
 constexpr Millis early_call_patience = 30'000;
-constexpr std::string_view ringing_sound_cookie = "ucsOperatorRingingSound";
-constexpr std::int64_t cookie_year = 365LL * 24 * 3600;
 
 // What a positional argument must be.
 enum class Arg : std::uint8_t {
@@ -105,11 +103,6 @@ struct Agent::Impl {
           ctx{out, link, config, environment, random_in, model, 0},
           login(ctx),
           softphone(ctx) {
-        model.ringing_sound = std::string(default_ringing_sound);
-        if (auto it = environment.cookies.find(std::string(ringing_sound_cookie));
-            it != environment.cookies.end() && is_one_of(ringing_sounds, it->second)) {
-            model.ringing_sound = it->second;
-        }
     }
 
     Config config;
@@ -179,6 +172,7 @@ struct Agent::Impl {
             return out.resolve(answer.request.promise, std::get<json::value>(answer.outcome));
         }
         case Reply::history: return history_answered(answer);
+        case Reply::ringing_sound: return ringing_sound_answered(answer);
         default: return login.answered(answer);
         }
     }
@@ -310,6 +304,11 @@ struct Agent::Impl {
         post_text(ctx, event->message, event->type, std::nullopt);
     }
 
+    void ringing_sound_event(const EventRow& row, const json::object& params) {
+        const std::string_view name = row.name;
+        if (auto event = read_event<message::RingingSound>(name, params)) take_ringing_sound(event->ringingSound);
+    }
+
     void logged_out_event(const EventRow& row, const json::object& params) {
         const std::string_view name = row.name;
         if (read_event<message::LoggedOutEvent>(name, params)) login.logged_out_by_server();
@@ -429,16 +428,25 @@ struct Agent::Impl {
     }
     void notify(std::string_view method, const json::array& a, PromiseId p);
     void state_method(std::string_view, const json::array&, PromiseId p) { out.resolve(p, ready_object(model)); }
+    // The ringtone is the user's, kept by ucsd (it follows the agent to another PC).
     void select_ringing_sound(std::string_view method, const json::array& a, PromiseId p) {
         const std::string sound(a[0].get_string());
         if (!is_one_of(ringing_sounds, sound)) {
             return out.refuse(p, ErrorCode::invalid_argument,
                               std::string(method) + ": unknown sound \"" + sound + "\" (allowed: " + names_list(ringing_sounds) + ")");
         }
-        model.ringing_sound = sound;
-        out.emit(SetCookie{std::string(ringing_sound_cookie), sound, cookie_year});
+        link.send(m::select_ringing_sound, json::object{{"ringingSound", sound}}, Request{Reply::ringing_sound, p});
+    }
+    void ringing_sound_answered(const Answered& answer) {
+        auto chosen = result_as<message::RingingSound>(answer);
+        if (!chosen) return report_failure(ctx, answer.request.promise, chosen.error());
+        take_ringing_sound(chosen->ringingSound);
+        out.resolve(answer.request.promise, json::value(chosen->ringingSound));
+    }
+    void take_ringing_sound(const std::string& sound) {
+        if (!is_one_of(ringing_sounds, sound) || sound == model.known.ringingSound) return;
+        model.known.ringingSound = sound;
         out.view_changed();
-        out.resolve(p, json::value(sound));
     }
     void test_ringing_sound(std::string_view, const json::array&, PromiseId p) {
         softphone.test();
@@ -511,6 +519,7 @@ std::span<const Agent::Impl::EventRow> Agent::Impl::event_table() {
         {ev::waiting_callers, "", &Impl::waiting_callers_event},
         {ev::message, "", &Impl::message_event},
         {ev::logged_out, "", &Impl::logged_out_event},
+        {ev::ringing_sound, "", &Impl::ringing_sound_event},
     });
     return table;
 }

@@ -43,6 +43,7 @@ enum class Reply : std::uint8_t {
     provision,
     identify,
     history,
+    ringing_sound,
 };
 
 // A request's purpose, kept until its reply: the kind, the page's promise (if a method call made

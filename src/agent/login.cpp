@@ -336,7 +336,8 @@ void Login::answered(const Answered& answer) {
     case Reply::identify: return unpaired(answer);
     case Reply::plain:
     case Reply::ping:
-    case Reply::history: break;
+    case Reply::history:
+    case Reply::ringing_sound: break;
     }
 }
 

@@ -75,6 +75,12 @@ struct MessageEvent {
 };
 BOOST_DESCRIBE_STRUCT(MessageEvent, (), (message, type, group, data))
 
+// selectRingingSound's answer, and the event telling the agent's other sessions of the choice.
+struct RingingSound {
+    std::string ringingSound;
+};
+BOOST_DESCRIBE_STRUCT(RingingSound, (), (ringingSound))
+
 struct LoggedOutEvent {
     std::string reason;
 };

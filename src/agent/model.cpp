@@ -14,7 +14,6 @@ json::value ready_object(const Model& model) {
     ReadyState state = model.known;
     if (const Call* call = model.calls.current()) state.call = *call;
     json::value out = to_json(state);
-    out.as_object()["ringingSound"] = model.ringing_sound;
     out.as_object()["audio"] = audio_states.at(model.audio_running ? 0 : 1);
     return out;
 }

@@ -28,7 +28,6 @@ struct Model {
     std::optional<Timestamp> acw_until;  // automatic wrap-up ends (Unix seconds)
     CallBook calls;
     Notifications notifications;
-    std::string ringing_sound;
     std::optional<std::string> sso_provider;  // sso() named one: the unload beacon logs out
     bool was_logged_in = false;               // to log in again when ucsd forgot the session
     bool audio_running = false;               // the browser lets the bar's audio play (autoplay)

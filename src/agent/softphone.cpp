@@ -37,7 +37,7 @@ std::optional<Softphone::Sounding> Softphone::steady_sound() const {
     const CallSituation situation = ctx_.model.calls.situation(true);
     const auto ringing = std::any_of(situation.legs.begin(), situation.legs.end(),
                                      [](const CallLeg& leg) { return leg.state == CallState::invitation && !leg.agent_placed; });
-    if (ringing) return Sounding{ctx_.model.ringing_sound, Why::ring};
+    if (ringing) return Sounding{ctx_.model.known.ringingSound, Why::ring};
     const auto far_end_ringing = std::any_of(situation.legs.begin(), situation.legs.end(), [](const CallLeg& leg) {
         return leg.agent_placed && leg.has_far_end && leg.state == CallState::invitation;
     });
@@ -79,7 +79,7 @@ void Softphone::call_ended(const Call& call) {
     }
 }
 
-void Softphone::test() { play(ctx_.model.ringing_sound, test_cycles, Speaker::ringer, Why::test); }
+void Softphone::test() { play(ctx_.model.known.ringingSound, test_cycles, Speaker::ringer, Why::test); }
 
 void Softphone::stop_test() {
     if (!sounding_ || sounding_->why != Why::test) return;

@@ -107,7 +107,7 @@ json::value render_view(const ViewInputs& in) {
         v["agents"] = to_json(known.agents);
     }
     v["waitingCallers"] = known.waitingCallers;
-    v["ringingSound"] = model.ringing_sound;
+    v["ringingSound"] = model.known.ringingSound;
     // The GUI offers a one-click "enable sound" while the browser blocks a softphone's audio.
     v["audio"] = json::object{{"softphone", softphone_paired(model)}, {"blocked", !model.audio_running}};
     add_calls(v, model);

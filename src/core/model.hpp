@@ -300,8 +300,8 @@ struct AgentInfo {
 };
 BOOST_DESCRIBE_STRUCT(AgentInfo, (), (id, username, displayname, status, reason, extension))
 
-// The object onReady receives and state() returns (API-DECISIONS.md), less `ringingSound`, which
-// is the bar's own setting and added by it.
+// The object onReady receives and state() returns (API-DECISIONS.md), less `audio`, which only the
+// browser knows and the bar adds.
 struct ReadyState {
     AgentStatus status = AgentStatus::OFFLINE;
     std::optional<std::string> reason;
@@ -315,12 +315,13 @@ struct ReadyState {
     std::vector<AgentInfo> agents;
     int waitingCallers = 0;
     Timestamp now = 0;
+    std::string ringingSound = "default";  // the user's ringtone, kept by ucsd (it follows the agent)
 
     friend bool operator==(const ReadyState&, const ReadyState&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ReadyState, (),
                       (status, reason, call, user, device, auxReasons, callReasons, queues, groups, agents,
-                       waitingCallers, now))
+                       waitingCallers, now, ringingSound))
 
 // An account code set on a call (setAccountCode); sub is the second level.
 struct AccountCode {

@@ -45,6 +45,7 @@ inline constexpr std::string_view mute = "mute";
 inline constexpr std::string_view set_account_code = "setAccountCode";
 inline constexpr std::string_view history = "history";
 inline constexpr std::string_view state = "state";
+inline constexpr std::string_view select_ringing_sound = "selectRingingSound";  // {ringingSound}
 }  // namespace method
 
 // Server -> client notifications; every one carries params.seq.
@@ -64,6 +65,7 @@ inline constexpr std::string_view queue_resume = "queue.resume";    // {queueId}
 inline constexpr std::string_view waiting_callers = "waitingCallers";  // {waitingCallers}
 inline constexpr std::string_view message = "message";             // {message, type, group, data}
 inline constexpr std::string_view logged_out = "session.loggedOut";  // {reason}
+inline constexpr std::string_view ringing_sound = "ringingSound";   // {ringingSound}: chosen in another session
 }  // namespace event
 
 // JSON-RPC error codes: the standard ones, then ours (-32000..-32099 is the server range).

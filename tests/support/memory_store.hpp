@@ -75,6 +75,11 @@ public:
         directory_.last_call_sequence = last_call_sequence;
     }
 
+    void save_user_settings(int user_id, const server::UserSettings& settings) override {
+        ++saves_;
+        directory_.user_settings[user_id] = settings;
+    }
+
     void save_history(const HistoryEntry& entry, const std::vector<int>& user_ids) override {
         ++saves_;
         ++history_saves_;

@@ -125,7 +125,7 @@ TEST_CASE("listDevices offers the phones with onIdentify and a bad identifier sa
     h.call("sso", {"agent1", sso_token(h, "agent1")});
     auto identify = h.last("onIdentify");
     REQUIRE(identify);
-    CHECK(identify->args.at(0).as_array().size() == 4);
+    CHECK(identify->args.at(0).as_array().size() == 8);  // desk phones 101-104, softphones 201-204
     const auto promise = h.call("selectIdentifier", {"cisco"});
     CHECK_FALSE(h.settled(promise)->first);
     CHECK(h.settled(promise)->second.at("code") == "BAD_IDENTIFIER");

@@ -363,6 +363,7 @@ TEST_CASE("a call ringing on a paired softphone loops the selected ringtone unti
     CannedServer bar = ready_on(ucs::DeviceType::softphone);
     bar.agent().audio_output(true, bar.now);
     bar.call("selectRingingSound", {"quest"}, 10);
+    bar.frame(CannedServer::result(5, json::object{{"ringingSound", "quest"}}));
     CHECK(sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)))) == Lines{"play quest x0 ringer"});
     CHECK(sound_lines(bar.frame(call_event("call.ringing", 2, offered(ucs::CallState::invitation)))).empty());  // still ringing
     CHECK(sound_lines(bar.frame(call_event("call.connect", 3, offered(ucs::CallState::connected)))) ==
@@ -412,7 +413,8 @@ TEST_CASE("a desk phone rings on the desk: the bar makes no sound and opens no m
 
 TEST_CASE("the ringtone test plays the selected ringtone twice on any phone and stopping it stops only the test", "[agent][softphone]") {
     CannedServer bar = ready_on(ucs::DeviceType::desk);
-    bar.call("selectRingingSound", {"rush"}, 10);
+    // Chosen in another session of the agent: the event tells this one.
+    bar.frame(CannedServer::event("ringingSound", 1, json::object{{"ringingSound", "rush"}}));
     CHECK(sound_lines(bar.call("testRingingSound", {}, 11)) == Lines{"play rush x2 ringer"});
     CHECK(sound_lines(bar.call("stopRingingSoundTest", {}, 12)) == Lines{"stop-sound"});
     CHECK(sound_lines(bar.call("stopRingingSoundTest", {}, 13)).empty());

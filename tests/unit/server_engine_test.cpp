@@ -253,7 +253,7 @@ TEST_CASE_METHOD(GreetedClient, "sso tokens that expired, were made for someone 
 
 TEST_CASE_METHOD(GreetedClient, "password login runs SCRAM and the server proves it knows the verifier", "[engine][auth]") {
     c.login_password("agent1", "demo");
-    CHECK(c.ok(method::devices).as_array().size() == 4);
+    CHECK(c.ok(method::devices).as_array().size() == 8);  // desk phones 101-104, softphones 201-204
 }
 
 TEST_CASE_METHOD(GreetedClient, "a wrong password or an unknown user is refused alike", "[engine][auth]") {
@@ -893,4 +893,62 @@ TEST_CASE_METHOD(AliceAndBobReady, "a blind transfer to a busy colleague is refu
     auto error = alice.error(method::blind_transfer, {{"number", "102"}});
     CHECK(error.at("message") == "extension 102 is busy");
     CHECK(alice.ok(method::state).at("call").at("state") == 3);
+}
+
+// ---- softphones and the user's ringtone ------------------------------------------------------------
+
+TEST_CASE_METHOD(AliceReady, "the ringtone a user selects is kept by ucsd, told to the user's other sessions, and survives a restart", "[engine][softphone]") {
+    h.advance(1'000);  // a fresh SSO token: the last one cannot be used again
+    Client& other_tab = h.connect();
+    other_tab.hello();
+    other_tab.login_sso("agent1");
+    other_tab.take_events();
+    CHECK(alice.ok(method::state).at("ringingSound") == "default");
+    CHECK(alice.ok("selectRingingSound", {{"ringingSound", "lovingYou"}}) == json::object{{"ringingSound", "lovingYou"}});
+    auto told = other_tab.next_event("ringingSound");
+    REQUIRE(told);
+    CHECK(told->at("ringingSound") == "lovingYou");
+    h.restart();
+    h.advance(1'000);
+    Client& later = h.connect();
+    later.hello();
+    later.login_sso("agent1");
+    later.pair("102");
+    CHECK(later.provision().at("ringingSound") == "lovingYou");
+}
+
+TEST_CASE_METHOD(AliceReady, "a ringtone that is not one of the documented five is refused naming the allowed ones", "[engine][softphone]") {
+    const json::object error = alice.error("selectRingingSound", {{"ringingSound", "jingle"}});
+    CHECK(error_code(error) == "INVALID_PARAMS");
+    CHECK(error.at("message") == "params.ringingSound: unknown sound \"jingle\" (allowed: default, christmas, lovingYou, quest or rush)");
+    CHECK(error.at("data").at("field") == "params.ringingSound");
+}
+
+TEST_CASE_METHOD(LoggedInClient, "a softphone line pairs like any phone and says what kind it is", "[engine][softphone]") {
+    c.pair("201");
+    const json::object state = c.provision();
+    CHECK(state.at("device") == json::object{{"id", 201}, {"identifier", "201"}, {"name", "Softphone 201"}, {"extension", "201"}, {"type", "softphone"}});
+}
+
+TEST_CASE_METHOD(LoggedInClient, "a softphone has no handset to lift: the sandbox's offhook is refused, the agent answers in the browser", "[engine][softphone]") {
+    c.pair("201");
+    c.provision();
+    c.ok(method::change_status, {{"status", "READY"}});
+    h.ring_queue(1);
+    const auto refused = h.http("POST", "/api/v1.0/sandbox/devices/201/offhook");
+    CHECK(refused.status == 409);
+    CHECK(refused.body.at("error").at("message") == "phone 201 is a softphone: the agent answers it in the browser");
+    c.ok(method::answer);
+}
+
+TEST_CASE_METHOD(AliceReady, "the REST API lists desk phones and softphones and who has them paired", "[engine][rest][softphone]") {
+    const auto response = h.http("GET", "/api/v1.0/devices");
+    REQUIRE(response.status == 200);
+    const json::array& devices = response.body.as_array();
+    REQUIRE(devices.size() == 8);
+    CHECK(devices[0] == json::object{{"id", 101}, {"identifier", "101"}, {"name", "Desk phone 101"}, {"extension", "101"},
+                                     {"type", "desk"}, {"paired_by", "agent1"}});
+    CHECK(devices[4].at("type") == "softphone");
+    CHECK(devices[4].at("paired_by").is_null());
+    CHECK(h.http("GET", "/api/v1.0/devices", {}, false).status == 401);
 }

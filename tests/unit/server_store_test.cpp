@@ -464,15 +464,59 @@ TEST_CASE("a database of the first schema gains the used sso token table when op
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         raw.exec("PRAGMA user_version = 0");
     }
-    { SqliteStore store(dir.path()); }  // migrates 0 -> 1 -> 2
+    { SqliteStore store(dir.path()); }  // migrates 0 -> 1 -> 2 -> 3
     {
-        // Simulate a database left at version 1 by an older ucsd: drop what 2 added.
+        // Simulate a database left at version 1 by an older ucsd: drop what 2 and 3 added.
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
-        raw.exec("DROP TABLE used_sso_tokens; PRAGMA user_version = 1");
+        raw.exec("DROP TABLE used_sso_tokens; DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type;"
+                 " PRAGMA user_version = 1");
     }
     SqliteStore store(dir.path());
     store.save_used_sso_token("h", 5);
     CHECK(store.load().used_sso_tokens.size() == 1);
+}
+
+TEST_CASE("a database of the second schema keeps its phones as desk phones and gains user settings", "[store]") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path());
+        store.seed(demo());
+    }
+    {
+        // Simulate a database left at version 2 by an older ucsd: drop what 3 added.
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type; PRAGMA user_version = 2");
+    }
+    SqliteStore store(dir.path());
+    for (const auto& r : store.load().devices) CHECK(r.device.type == ucs::DeviceType::desk);
+    store.save_user_settings(1, {"quest"});
+    CHECK(store.load().user_settings.at(1).ringing_sound == "quest");
+}
+
+TEMPLATE_TEST_CASE("a user's settings and a softphone's type come back after a restart", "[store]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    fixture.get().save_user_settings(2, {"lovingYou"});
+    fixture.reopen();
+    const auto d = fixture.get().load();
+    CHECK(d.user_settings.at(2).ringing_sound == "lovingYou");
+    const auto softphone = std::find_if(d.devices.begin(), d.devices.end(), [](const auto& r) { return r.device.identifier == "201"; });
+    REQUIRE(softphone != d.devices.end());
+    CHECK(softphone->device.type == ucs::DeviceType::softphone);
+}
+
+TEST_CASE("an older demo database gains the demo's softphones and keeps its own phones", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.path());
+    auto older = demo();
+    older.devices.resize(4);  // the desk phones only
+    older.devices[1].device.name = "Reception";
+    store.seed(older);
+    store.add_missing_devices(demo().devices);
+    const auto devices = store.load().devices;
+    REQUIRE(devices.size() == 8);
+    CHECK(devices[1].device.name == "Reception");
+    CHECK(devices[4].device == ucs::Device{201, "201", "Softphone 201", "201", ucs::DeviceType::softphone});
 }
 
 TEMPLATE_TEST_CASE("a history row comes back from the store after a restart with the call exactly as saved", "[store]",
@@ -620,12 +664,16 @@ TEST_CASE("the demo directory for the store is the one SANDBOX.md documents", "[
           std::set<std::tuple<int, int, bool>>{
               {1, 1, false}, {1, 2, false}, {1, 3, false}, {2, 1, false}, {3, 2, false}, {4, 1, true}, {4, 2, true}});
 
-    REQUIRE(d.devices.size() == 4);
+    REQUIRE(d.devices.size() == 8);
     for (int i = 0; i < 4; ++i) {
         const std::string number = std::to_string(101 + i);
         const auto& r = d.devices[static_cast<std::size_t>(i)];
         CHECK(r.device == ucs::Device{101 + i, number, "Desk phone " + number, number, ucs::DeviceType::desk});
         CHECK(r.address == (i == 0 ? std::optional<std::string>("127.0.0.1") : std::nullopt));
+        const std::string soft = std::to_string(201 + i);
+        const auto& s = d.devices[static_cast<std::size_t>(i + 4)];
+        CHECK(s.device == ucs::Device{201 + i, soft, "Softphone " + soft, soft, ucs::DeviceType::softphone});
+        CHECK_FALSE(s.address);
     }
 
     REQUIRE(d.queues.size() == 3);

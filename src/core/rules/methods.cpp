@@ -46,7 +46,7 @@ constexpr std::array rules{
     MethodRule{"notify", "", states::any, false, std::nullopt, documented},
     MethodRule{"state", wire::state, states::ready, false, std::nullopt, documented},
     MethodRule{"setAccountCode", wire::set_account_code, states::ready, false, std::nullopt, documented},
-    MethodRule{"selectRingingSound", "", states::ready, false, std::nullopt, documented},
+    MethodRule{"selectRingingSound", wire::select_ringing_sound, states::ready, false, std::nullopt, documented},
     MethodRule{"testRingingSound", "", states::ready, false, std::nullopt, documented},
     MethodRule{"stopRingingSoundTest", "", states::ready, false, std::nullopt, documented},
     MethodRule{"history", wire::history, states::ready, false, std::nullopt, gui},  // debounced when asked

@@ -182,6 +182,7 @@ constexpr std::array error_answers{
     ErrorAnswer{CommandError::no_outside_party, 409, "CONFLICT", "", "the call has no outside party"},
     ErrorAnswer{CommandError::unknown_device, 404, "NOT_FOUND", "identifier", "no device {}"},
     ErrorAnswer{CommandError::nothing_ringing, 409, "CONFLICT", "", "nothing is ringing on phone {}"},
+    ErrorAnswer{CommandError::softphone, 409, "CONFLICT", "", "phone {} is a softphone: the agent answers it in the browser"},
     ErrorAnswer{CommandError::unknown_user, 404, "NOT_FOUND", "user", "user: no user \"{}\""},
     ErrorAnswer{CommandError::unknown_session, 404, "NOT_FOUND", "session", "session: unknown or already ended"},
 };
@@ -224,6 +225,7 @@ std::span<const RestApi::Route> RestApi::routes() {
         Route{"/api/v1.0/agents", Verb::get, bearer, &RestApi::agents},
         Route{"/api/v1.0/queues", Verb::get, bearer, &RestApi::queues},
         Route{"/api/v1.0/calls", Verb::get, bearer, &RestApi::calls},
+        Route{"/api/v1.0/devices", Verb::get, bearer, &RestApi::devices},
         Route{"/api/v1.0/history", Verb::get, bearer, &RestApi::history},
         Route{"/api/v1.0/sandbox/calls", Verb::post, bearer, &RestApi::place_call},
         Route{"/api/v1.0/sandbox/calls/{}/answer", Verb::post, bearer, &RestApi::far_end_answer},
@@ -343,6 +345,16 @@ HttpResponse RestApi::queues(Routed& request) {
 HttpResponse RestApi::calls(Routed& request) {
     json::array list;
     for (const Call& call : engine_.active_calls(request.now, request.out)) list.push_back(to_json(call));
+    return HttpResponse{200, std::move(list)};
+}
+
+HttpResponse RestApi::devices(Routed& request) {
+    json::array list;
+    for (const DeviceOverview& overview : engine_.devices(request.now, request.out)) {
+        json::object entry = to_json(overview.device).as_object();
+        entry["paired_by"] = to_json(overview.paired_by);
+        list.push_back(std::move(entry));
+    }
     return HttpResponse{200, std::move(list)};
 }
 

@@ -57,6 +57,7 @@ private:
     HttpResponse agents(Routed& request);
     HttpResponse queues(Routed& request);
     HttpResponse calls(Routed& request);
+    HttpResponse devices(Routed& request);
     HttpResponse history(Routed& request);
     HttpResponse place_call(Routed& request);
     using SandboxCommand = Expected<std::string, CommandError> (Engine::*)(const std::string&, Millis, Output&);

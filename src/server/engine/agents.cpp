@@ -2,6 +2,8 @@
 // membership, and the agent's own requests (changeStatus, suspend, resume, history, state).
 #include "server/engine/engine_impl.hpp"
 
+#include "core/rules/catalog.hpp"
+
 #include <algorithm>
 
 namespace ucs::server {
@@ -170,6 +172,7 @@ ReadyState Engine::Impl::ready_state(int user_id) {
     state.agents = agent_list();
     state.waitingCallers = waiting_callers_for(user_id);
     state.now = now_seconds();
+    if (auto it = directory.user_settings.find(user_id); it != directory.user_settings.end()) state.ringingSound = it->second.ringing_sound;
     return state;
 }
 
@@ -224,6 +227,21 @@ RpcResult Engine::Impl::call_history(RpcContext& request, const HistoryParams& p
 
 RpcResult Engine::Impl::ready_snapshot(RpcContext& request, const NoParams& /*params*/) {
     return to_json(ready_state(request.user_id));
+}
+
+// The ringtone is the user's: kept here, it follows the agent to another PC, and the agent's other
+// sessions hear of the change.
+RpcResult Engine::Impl::select_ringing_sound(RpcContext& request, const RingingSoundParams& params) {
+    if (!is_one_of(ringing_sounds, params.ringingSound)) {
+        return bad_param("params.ringingSound", "unknown sound \"" + params.ringingSound + "\" (allowed: " + names_list(ringing_sounds) + ")");
+    }
+    UserSettings& settings = directory.user_settings[request.user_id];
+    if (settings.ringing_sound != params.ringingSound) {
+        settings.ringing_sound = params.ringingSound;
+        store.save_user_settings(request.user_id, settings);
+        push_to_user(request.user_id, protocol::event::ringing_sound, json::object{{"ringingSound", params.ringingSound}});
+    }
+    return json::object{{"ringingSound", params.ringingSound}};
 }
 
 }  // namespace ucs::server

@@ -57,6 +57,11 @@ struct MembershipRecord {
     std::optional<int> team_id;
 };
 
+// What a user chose for themselves, kept across sessions and PCs.
+struct UserSettings {
+    std::string ringing_sound = "default";
+};
+
 struct RememberTokenRecord {
     std::string token_hash;  // raw SHA-256 of the token; the token itself is only in the browser's cookie
     int user_id = 0;
@@ -87,6 +92,7 @@ struct Directory {
     std::vector<AuxReason> aux_reasons;
     std::vector<CallReason> call_reasons;
     std::vector<RememberTokenRecord> remember_tokens;
+    std::map<int, UserSettings> user_settings;  // by user id; absent: the defaults
     std::map<std::string, std::int64_t> used_sso_tokens;  // SHA-256 of a used SSO token -> forget after (Unix ms)
     std::map<int, UserStatistics> user_statistics;                        // by user id
     std::map<std::pair<int, int>, QueueStatistics> queue_statistics;      // by (user id, queue id)

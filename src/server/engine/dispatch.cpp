@@ -59,6 +59,7 @@ constexpr std::array rows{
     row<AccountCodeParams, &Impl::set_account_code>(m::set_account_code),
     row<HistoryParams, &Impl::call_history>(m::history),
     row<NoParams, &Impl::ready_snapshot>(m::state),
+    row<RingingSoundParams, &Impl::select_ringing_sound>(m::select_ringing_sound),
 };
 
 }  // namespace

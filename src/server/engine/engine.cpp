@@ -424,7 +424,22 @@ Expected<std::string, CommandError> Engine::offhook(const std::string& identifie
     return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::string, CommandError> {
         const DeviceRecord* device = impl.device_by_identifier(identifier);
         if (device == nullptr) return Unexpected(CommandError::unknown_device);
+        if (device->device.type == DeviceType::softphone) return Unexpected(CommandError::softphone);
         return impl.offhook(*device);
+    });
+}
+
+std::vector<DeviceOverview> Engine::devices(Millis now, Output& out) {
+    return run_command(*impl_, now, out, [](Impl& impl) {
+        std::vector<DeviceOverview> list;
+        for (const DeviceRecord& record : impl.directory.devices) {
+            DeviceOverview overview{record.device, std::nullopt};
+            if (auto user_id = impl.agent_on_line(record.device.id)) {
+                if (const UserRecord* user = impl.user_by_id(*user_id)) overview.paired_by = user->username;
+            }
+            list.push_back(std::move(overview));
+        }
+        return list;
     });
 }
 

@@ -104,6 +104,11 @@ struct QueueOverview {
     int ring_timeout_seconds = 0;
 };
 
+struct DeviceOverview {
+    Device device;
+    std::optional<std::string> paired_by;  // the username of the agent who has it paired
+};
+
 // ---- what the sandbox does -----------------------------------------------------------------------
 
 // An outside caller calls a queue (by id) or an extension.
@@ -125,6 +130,7 @@ enum class CommandError : std::uint8_t {
     no_outside_party,       // the far end can hang up only a call that has one
     unknown_device,
     nothing_ringing,        // a lifted handset answers only what rings on it
+    softphone,              // a softphone has no handset: the agent answers in the browser
     unknown_user,
     unknown_session,
 };
@@ -153,6 +159,7 @@ public:
     std::vector<AgentOverview> agents(Millis now, Output& out);
     std::vector<QueueOverview> queues(Millis now, Output& out);
     std::vector<Call> active_calls(Millis now, Output& out);  // as an observer sees them
+    std::vector<DeviceOverview> devices(Millis now, Output& out);
     // A user's ended calls; `query.user_id` is ignored (the username chooses the user).
     Expected<std::vector<HistoryEntry>, CommandError> history(const std::string& username, HistoryQuery query,
                                                               Millis now, Output& out);

@@ -115,6 +115,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     RpcResult resume_queue(RpcContext& request, const QueueParams& params);
     RpcResult call_history(RpcContext& request, const HistoryParams& params);
     RpcResult ready_snapshot(RpcContext& request, const NoParams& params);
+    RpcResult select_ringing_sound(RpcContext& request, const RingingSoundParams& params);
     // call control (call_control.cpp)
     RpcResult answer(RpcContext& request, const NoParams& params);
     RpcResult dial(RpcContext& request, const DialParams& params);

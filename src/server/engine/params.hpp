@@ -18,6 +18,11 @@ namespace ucs::server {
 struct NoParams {};
 BOOST_DESCRIBE_STRUCT(NoParams, (), ())
 
+struct RingingSoundParams {
+    std::string ringingSound;
+};
+BOOST_DESCRIBE_STRUCT(RingingSoundParams, (), (ringingSound))
+
 struct HelloParams {
     std::string protocol;
     std::optional<std::string> client;

@@ -26,6 +26,7 @@ public:
     virtual void save_user_statistics(int user_id, const UserStatistics& statistics) = 0;
     virtual void save_queue_statistics(int user_id, int queue_id, const QueueStatistics& statistics) = 0;
     virtual void save_call_sequence(std::uint64_t last_call_sequence) = 0;
+    virtual void save_user_settings(int user_id, const UserSettings& settings) = 0;
 
     // A finished call, for each user who took part (user_ids), with its account codes so far.
     virtual void save_history(const HistoryEntry& entry, const std::vector<int>& user_ids) = 0;

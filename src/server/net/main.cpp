@@ -35,6 +35,9 @@ int serve(const net::Options& options) {
     if (options.demo && store.empty()) {
         store.seed(ucs::server::demo_directory(random));
         net::log_line("demo directory loaded into " + options.data_dir.string());
+    } else if (options.demo) {
+        // A demo database from an older ucsd gains the phones the demo has now (the softphones).
+        store.add_missing_devices(ucs::server::demo_directory(random).devices);
     }
     const ucs::server::LibPhoneNumbers phone_numbers(options.region);
 

@@ -36,6 +36,12 @@ DeviceRecord desk_phone(int line, std::optional<std::string> address = std::null
     return DeviceRecord{Device{line, number, "Desk phone " + number, number, DeviceType::desk}, std::move(address)};
 }
 
+// The browser is the phone: it rings, listens and speaks (docs/media.md).
+DeviceRecord softphone(int line) {
+    const std::string number = std::to_string(line);
+    return DeviceRecord{Device{line, number, "Softphone " + number, number, DeviceType::softphone}, std::nullopt};
+}
+
 MembershipRecord member(int user_id, int queue_id, bool supervisor = false) {
     MembershipRecord membership;
     membership.user_id = user_id;
@@ -58,7 +64,8 @@ Directory demo_directory(Random& random) {
 
     // Identifier, line id and extension are all the phone's number; 101 also answers identifyIP
     // from the machine ucsd runs on.
-    d.devices = {desk_phone(101, "127.0.0.1"), desk_phone(102), desk_phone(103), desk_phone(104)};
+    d.devices = {desk_phone(101, "127.0.0.1"), desk_phone(102), desk_phone(103), desk_phone(104),
+                 softphone(201), softphone(202), softphone(203), softphone(204)};
 
     d.queues = {
         QueueRecord{QueueInfo{1, "Support", QueueType::incoming, "800100200"}, wrapup_seconds, ring_timeout_seconds},

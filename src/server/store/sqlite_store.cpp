@@ -161,6 +161,14 @@ CREATE TABLE used_sso_tokens (
     forget_after INTEGER NOT NULL
 );
 )sql",
+    // 3: softphones (a device's type) and what users choose for themselves (the ringtone).
+    R"sql(
+ALTER TABLE devices ADD COLUMN type TEXT NOT NULL DEFAULT 'desk';  -- Device.type: desk or softphone
+CREATE TABLE user_settings (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    ringing_sound TEXT NOT NULL
+);
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------
@@ -245,6 +253,19 @@ QueueType queue_type(int stored) {
 }
 
 // ---- writers shared by seed() and the save_* methods ---------------------------------------
+
+// `or_ignore`: a device whose id or identifier exists already is left as it is.
+void insert_device(SQLite::Database& db, const DeviceRecord& r, bool or_ignore) {
+    run(db,
+        or_ignore ? "INSERT OR IGNORE INTO devices (id, identifier, name, extension, address, type) VALUES (?, ?, ?, ?, ?, ?)"
+                  : "INSERT INTO devices (id, identifier, name, extension, address, type) VALUES (?, ?, ?, ?, ?, ?)",
+        r.device.id, r.device.identifier, r.device.name, r.device.extension, r.address,
+        std::string(boost::json::value(to_json(r.device.type)).as_string()));
+}
+
+void upsert_user_settings(SQLite::Database& db, int user_id, const UserSettings& settings) {
+    run(db, "INSERT OR REPLACE INTO user_settings (user_id, ringing_sound) VALUES (?, ?)", user_id, settings.ringing_sound);
+}
 
 void upsert_membership(SQLite::Database& db, const MembershipRecord& m) {
     // An upsert, not INSERT OR REPLACE: the row keeps its rowid, so load() keeps its order.
@@ -417,10 +438,7 @@ void SqliteStore::seed(const Directory& d) {
             boost::json::serialize(u.data), Blob{u.verifier.salt}, u.verifier.iterations, Blob{u.verifier.stored_key},
             Blob{u.verifier.server_key});
     }
-    for (const DeviceRecord& r : d.devices) {
-        run(*db_, "INSERT INTO devices (id, identifier, name, extension, address) VALUES (?, ?, ?, ?, ?)", r.device.id,
-            r.device.identifier, r.device.name, r.device.extension, r.address);
-    }
+    for (const DeviceRecord& r : d.devices) insert_device(*db_, r, false);
     for (const QueueRecord& q : d.queues) {
         run(*db_,
             "INSERT INTO queues (id, name, type, number, wrapup_seconds, ring_timeout_seconds)"
@@ -438,6 +456,7 @@ void SqliteStore::seed(const Directory& d) {
         }
     }
     for (const RememberTokenRecord& t : d.remember_tokens) upsert_remember_token(*db_, t);
+    for (const auto& [user_id, settings] : d.user_settings) upsert_user_settings(*db_, user_id, settings);
     for (const auto& [user_id, statistics] : d.user_statistics) upsert_user_statistics(*db_, user_id, statistics);
     for (const auto& [key, statistics] : d.queue_statistics)
         upsert_queue_statistics(*db_, key.first, key.second, statistics);
@@ -477,11 +496,17 @@ Directory SqliteStore::load() {
         d.users.push_back(std::move(u));
     }
 
-    SQLite::Statement devices(*db_, "SELECT id, identifier, name, extension, address FROM devices ORDER BY id");
+    SQLite::Statement devices(*db_, "SELECT id, identifier, name, extension, address, type FROM devices ORDER BY id");
     while (devices.executeStep()) {
+        const auto type = from_json<DeviceType>(boost::json::value(devices.getColumn(5).getString()));
         d.devices.push_back(DeviceRecord{Device{devices.getColumn(0).getInt(), devices.getColumn(1).getString(),
-                                                devices.getColumn(2).getString(), devices.getColumn(3).getString(), DeviceType::desk},
+                                                devices.getColumn(2).getString(), devices.getColumn(3).getString(),
+                                                type ? *type : DeviceType::desk},
                                          optional_text(devices.getColumn(4))});
+    }
+    SQLite::Statement settings(*db_, "SELECT user_id, ringing_sound FROM user_settings ORDER BY user_id");
+    while (settings.executeStep()) {
+        d.user_settings[settings.getColumn(0).getInt()] = UserSettings{settings.getColumn(1).getString()};
     }
 
     SQLite::Statement queues(
@@ -602,6 +627,18 @@ void SqliteStore::save_queue_statistics(int user_id, int queue_id, const QueueSt
 void SqliteStore::save_call_sequence(std::uint64_t last_call_sequence) {
     SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     update_call_sequence(*db_, last_call_sequence);
+    transaction.commit();
+}
+
+void SqliteStore::save_user_settings(int user_id, const UserSettings& settings) {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    upsert_user_settings(*db_, user_id, settings);
+    transaction.commit();
+}
+
+void SqliteStore::add_missing_devices(const std::vector<DeviceRecord>& devices) {
+    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const DeviceRecord& r : devices) insert_device(*db_, r, true);
     transaction.commit();
 }
 

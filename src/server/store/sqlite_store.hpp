@@ -31,12 +31,15 @@ public:
 
     static constexpr const char* file_name = "ucsd.sqlite3";
     // The schema version this build writes; older files are migrated to it, newer ones refused.
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
 
     // True when no user has been configured yet (a fresh database).
     bool empty();
     // Writes a whole directory (the demo data) in one transaction: all of it or nothing.
     void seed(const Directory& directory);
+    // Adds the devices whose id and identifier are not taken yet (an older demo database gains the
+    // demo's newer phones); existing ones stay as they are.
+    void add_missing_devices(const std::vector<DeviceRecord>& devices);
     // The durability settings in effect: journal mode "wal" and synchronous 2 (FULL). For the tests.
     std::string journal_mode();
     int synchronous();
@@ -52,6 +55,7 @@ public:
     void save_user_statistics(int user_id, const UserStatistics& statistics) override;
     void save_queue_statistics(int user_id, int queue_id, const QueueStatistics& statistics) override;
     void save_call_sequence(std::uint64_t last_call_sequence) override;
+    void save_user_settings(int user_id, const UserSettings& settings) override;
 
     // Saving the same call for the same user again replaces that row. The entry's account codes
     // become the call's codes (they are kept per call, shared by all its rows).

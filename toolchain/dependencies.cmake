@@ -87,3 +87,32 @@ if(NOT EMSCRIPTEN)
     INTERFACE_INCLUDE_DIRECTORIES "${_ucs_phonenumber_dir}/include")
   message(STATUS "libphonenumber headers: ${_ucs_phonenumber_dir}")
 endif()
+
+# Opus (RFC 6716), the softphone's codec, as one target `ucs_opus` for both builds (`#include <opus.h>`).
+# Native: Debian's libopus-dev. wasm32: the float build toolchain/opus-wasm.sh makes from Debian's
+# source package, found through its `current` pointer on every configure (a rebuilt version is picked
+# up; an explicit -DUCS_OPUS_WASM_DIR=... still wins).
+if(EMSCRIPTEN)
+  set(_ucs_opus_dir "${UCS_OPUS_WASM_DIR}")
+  if(NOT _ucs_opus_dir)
+    ucs_cached_build(opus-wasm _ucs_opus_dir)
+  endif()
+  if(NOT _ucs_opus_dir OR NOT EXISTS "${_ucs_opus_dir}/lib/libopus.a" OR NOT EXISTS "${_ucs_opus_dir}/include/opus/opus.h")
+    message(FATAL_ERROR "Opus for wasm32 not found: run toolchain/opus-wasm.sh (or set UCS_OPUS_WASM_DIR)")
+  endif()
+  add_library(ucs_opus STATIC IMPORTED GLOBAL)
+  set_target_properties(ucs_opus PROPERTIES
+    IMPORTED_LOCATION "${_ucs_opus_dir}/lib/libopus.a"
+    INTERFACE_INCLUDE_DIRECTORIES "${_ucs_opus_dir}/include/opus")
+  message(STATUS "Opus for wasm32: ${_ucs_opus_dir}")
+else()
+  find_path(UCS_OPUS_INCLUDE_DIR opus.h PATH_SUFFIXES opus)
+  find_library(UCS_OPUS_LIBRARY opus)
+  if(NOT UCS_OPUS_INCLUDE_DIR OR NOT UCS_OPUS_LIBRARY)
+    message(FATAL_ERROR "libopus not found: run toolchain/setup.sh (libopus-dev)")
+  endif()
+  add_library(ucs_opus UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(ucs_opus PROPERTIES
+    IMPORTED_LOCATION "${UCS_OPUS_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${UCS_OPUS_INCLUDE_DIR}")
+endif()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever a fresh Debian 12 machine is missing to build and test ucs-operator:
 # Debian packages, the npm packages from the committed lockfile, and OpenSSL's libcrypto for
-# wasm32 (built once into a cache outside the clone). Safe and fast to run again.
+# wasm32 and libopus for wasm32 (each built once into a cache outside the clone). Safe and fast to run again.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +22,7 @@ apt_packages=(
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libsqlite3-dev libsqlitecpp-dev
   catch2
+  libopus-dev  # the softphone's codec natively; toolchain/opus-wasm.sh builds the same version for wasm32
   chromium
   dpkg-dev
   # libphonenumber's runtime and what its headers include; the headers themselves come from
@@ -68,5 +69,6 @@ install_npm_packages() {
 install_apt_packages
 install_npm_packages
 "$repo/toolchain/openssl-wasm.sh"
+"$repo/toolchain/opus-wasm.sh"
 "$repo/toolchain/phonenumber-dev.sh"
 log "done"

@@ -16,6 +16,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/throw_exception.hpp>
 
 #include <emscripten/bind.h>
 #include <emscripten/em_js.h>
@@ -27,6 +28,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -141,16 +143,19 @@ EM_JS(void, ucs_system_notification, (const char* title, const char* body), {
     }
 });
 
-// The GUI draws the engine's view model (web/gui/gui.js). A GUI bug is logged and never reaches the
-// engine: the API and callbacks keep working.
+// The GUI draws the engine's view model (web/gui/gui.js). The loader's Module.ucsGui (there only when
+// the bar has a GUI) keeps the latest view and draws it on the next animation frame.
 EM_JS(void, ucs_gui_render, (const char* element_id, const char* view_json), {
-    var gui = Module.ucsGui;
-    if (!gui) return;
-    try {
-        gui.render(UTF8ToString(element_id), JSON.parse(UTF8ToString(view_json)));
-    } catch (e) {
-        console.error("ucsOperator: the agent bar GUI failed:", e);
-    }
+    Module.ucsGui(UTF8ToString(element_id), UTF8ToString(view_json));
+});
+
+// The engine hit a bug (built without exceptions: bindings/CMakeLists.txt). The loader's handler
+// (Module.ucsBug) tells the page through onError; the throw then unwinds every wasm frame back to the
+// browser's event loop, or to the loader, which answers the method call that was running.
+EM_JS(void, ucs_engine_bug, (const char* what), {
+    var message = "ucsOperator: internal error: " + UTF8ToString(what);
+    if (Module.ucsBug) Module.ucsBug(message);
+    throw new Error(message);
 });
 
 // ---- small helpers ----
@@ -245,6 +250,10 @@ public:
     [[nodiscard]] std::string state_json() const { return json::serialize(engine_.state()); }
     // The view model now: the GUI re-reads it every second for a call's timer and the ACW countdown.
     [[nodiscard]] std::string view_json() const { return json::serialize(engine_.view(now())); }
+
+    // A bug is unwinding every wasm frame (engine_bug): no batch is being carried out any more, and
+    // the next event pumps again.
+    void unwound() { pumping_ = false; }
 
     static void fire(const std::string& name, const json::array& args) {
         ucs_fire_callback(name.c_str(), json::serialize(args).c_str());
@@ -405,8 +414,8 @@ private:
 
     static void console_error(const std::string& message) { val::global("console").call<void>("error", message); }
 
-    // The GUI (web/gui/, handed to the module by the loader as Module.ucsGui) draws the view model
-    // into a shadow root under renderTo; headless, there is no GUI at all.
+    // The GUI (web/gui/, reached through the loader's Module.ucsGui) draws the view model into a
+    // shadow root under renderTo; headless, there is no GUI at all.
     void render() {
         view_dirty_ = false;
         const json::value view = engine_.view(now());
@@ -426,6 +435,12 @@ private:
 };
 
 std::unique_ptr<Host> host;
+
+[[noreturn]] void engine_bug(const char* what) {
+    if (host) host->unwound();
+    ucs_engine_bug(what);
+    __builtin_unreachable();  // ucs_engine_bug always throws
+}
 
 // ---- the exports ----
 
@@ -481,6 +496,23 @@ std::string view_json() {
 }
 
 }  // namespace
+
+// What would have been an exception (Boost.JSON's value::at on a missing key, say) is a bug: the
+// page hears of it and the bar carries on with the next event.
+namespace boost {
+void throw_exception(const std::exception& e) {
+    engine_bug(e.what());
+}
+void throw_exception(const std::exception& e, const boost::source_location& /*where*/) {
+    engine_bug(e.what());
+}
+}  // namespace boost
+
+// libc++ without exceptions aborts where it would throw (std::out_of_range from at(), a bad variant
+// access): the same bug path, instead of Emscripten's abort, which would stop the module for good.
+extern "C" void abort() {
+    engine_bug("abort");
+}
 
 EMSCRIPTEN_BINDINGS(ucs_operator) {
     emscripten::function("_start", &start);

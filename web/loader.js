@@ -1,17 +1,21 @@
 // web/loader.js: what the CRM's <script src=".../operator/operator-v4.0.0.js"> runs.
 //
-// bindings/bundle.cmake places this after Emscripten's glue, inside the bundle's one function scope,
-// where these are defined:
+// bindings/bundle.cmake places this FIRST in the bundle's one function scope, before Emscripten's glue
+// and the GUI, so the engine's download and compilation start before anything else is evaluated.
+// Defined in that scope:
 //   UCS_VERSION, UCS_WASM_FILE        "4.0.0", "operator-v4.0.0.wasm"
 //   UCS_CATALOG                       the engine's closed lists (bindings/catalog.cpp), generated at build time:
 //                                     .methods is ucs::agent::method_names()
-//   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp
-//   createUcsGui                      the GUI (web/gui/gui.js), given invoke() and a way to re-read the view
+//   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp (after this file:
+//                                     used only from callbacks, never while this file runs)
+//   ucsGuiChunk                       returns createUcsGui (web/gui/gui.js) given invoke() and a way to re-read
+//                                     the view; its code is evaluated on the first render, never when headless
 //
 // It owns window.ucsOperator: synchronously, it installs every method as a stub that returns a
-// Promise and queues the call; once the page has loaded (unless legacyStartup) it instantiates the
-// wasm engine, starts it and replays the queue in order. It decides nothing else: the engine reads
-// the configuration, derives `api` from the script URL and carries out every rule.
+// Promise and queues the call. The wasm is fetched, compiled and instantiated at once, in parallel with
+// the page; once the page has loaded (unless legacyStartup) the engine starts and the queue is replayed in
+// order. It decides nothing else: the engine reads the configuration, derives `api` from the script URL
+// and carries out every rule.
 (() => {
   'use strict';
 
@@ -23,8 +27,6 @@
       .reverse()
       .find((s) => s.src.includes('operator'));
   const scriptUrl = script ? script.src : '';
-  // The engine sits next to the script, on the UCS server (the CRM page is on another origin).
-  const wasmUrl = new URL(UCS_WASM_FILE, scriptUrl || location.href).href;
 
   // A second copy of the script on the page would start a second bar: the first one stays.
   const loaded = Symbol.for('ucsOperator.loader');
@@ -33,6 +35,16 @@
     return;
   }
   Object.defineProperty(window, loaded, { value: UCS_VERSION }); // not enumerable
+
+  // The engine sits next to the script, on the UCS server (the CRM page is on another origin). Its
+  // download and streaming compilation start now, before the rest of this bundle is even evaluated;
+  // by the time the page's `load` fires (when the bar starts) it is usually instantiated.
+  const wasmUrl = new URL(UCS_WASM_FILE, scriptUrl || location.href).href;
+  const compiled = WebAssembly.compileStreaming
+    ? WebAssembly.compileStreaming(fetch(wasmUrl))
+    : fetch(wasmUrl)
+        .then((response) => response.arrayBuffer())
+        .then((bytes) => WebAssembly.compile(bytes));
 
   const settlers = new Map(); // promise id -> [resolve, reject]
   let nextId = 1;
@@ -53,8 +65,7 @@
     try {
       engine._call(method, argsJson, id);
     } catch (e) {
-      // Only a crashed engine throws; the caller still gets an answer.
-      console.error('ucsOperator.' + method + ':', e);
+      // Only a bug in the engine throws (bug() below has told the page); the caller still gets an answer.
       reject(id, 'INTERNAL_ERROR', String((e && e.message) || e));
     }
   };
@@ -116,52 +127,81 @@
     }
   };
 
-  // Fetch and compile the engine now, while the page is still loading: by the time `load` fires
-  // (when the bar starts) the module is usually ready, which takes its download and compilation
-  // off the time to onConnect. Instantiating waits for start().
-  const compiled = (
-    WebAssembly.compileStreaming
-      ? WebAssembly.compileStreaming(fetch(wasmUrl))
-      : fetch(wasmUrl)
-          .then((response) => response.arrayBuffer())
-          .then((bytes) => WebAssembly.compile(bytes))
-  ).then(
-    (module) => ({ module }),
-    (error) => ({ error }),
-  );
-
-  const start = () => {
-    createUcsOperatorModule({
-      locateFile: () => wasmUrl,
-      // Emscripten's hook for instantiating the module ourselves: from the early compilation.
-      instantiateWasm: (imports, receiveInstance) => {
-        compiled
-          .then(({ module, error }) => {
-            if (error) throw error;
-            return WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module));
-          })
-          .catch(fail);
-        return {}; // asynchronous
-      },
-    })
-      .then((module) => {
-        // The bindings hand every new view model to module.ucsGui (not at all when headless); the
-        // GUI's controls call the engine through invoke(), like the page's methods.
-        module.ucsGui = createUcsGui(invoke, () => JSON.parse(module._view()));
-        let configJson;
-        try {
-          configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
-        } catch (e) {
-          configJson = 'null'; // the engine warns and starts with the defaults
-        }
-        module._start(configJson, JSON.stringify({ scriptUrl, pageUrl: location.href }), settle);
-        engine = module;
-        const waiting = queue;
-        queue = [];
-        for (const [method, argsJson, id] of waiting) call(method, argsJson, id);
-      })
-      .catch(fail);
+  // A bug in the engine (bindings/operator_bindings.cpp, engine_bug): the page hears of it through
+  // onError; the method call that was running, if any, is answered by call() above.
+  const bug = (message) => {
+    console.error(message);
+    const onError = bar.onError;
+    if (typeof onError === 'function') {
+      try {
+        onError.call(bar, message);
+      } catch (e) {
+        console.error('ucsOperator.onError threw:', e);
+      }
+    }
   };
+
+  // The GUI draws at most once per frame, the latest view: the first frame comes after the engine has
+  // opened its socket (nothing before `hello` waits for the GUI), and a burst of events costs one draw.
+  // A GUI bug is logged and never reaches the engine: the API and callbacks keep working.
+  let gui = null;
+  let pendingView = null; // [elementId, viewJson] not yet drawn
+  const drawGui = () => {
+    const [elementId, viewJson] = pendingView;
+    pendingView = null;
+    try {
+      gui = gui || ucsGuiChunk()(invoke, () => JSON.parse(engine._view()));
+      gui.render(elementId, JSON.parse(viewJson));
+    } catch (e) {
+      console.error('ucsOperator: the agent bar GUI failed:', e);
+    }
+  };
+  const showView = (elementId, viewJson) => {
+    if (!pendingView) requestAnimationFrame(drawGui);
+    pendingView = [elementId, viewJson];
+  };
+
+  // Instantiated as soon as it is compiled (no page-visible effect: the engine only starts in start()).
+  const instantiated = compiled
+    .then(
+      (wasmModule) =>
+        new Promise((resolve, reject) => {
+          createUcsOperatorModule({
+            locateFile: () => wasmUrl,
+            // Emscripten's hook for instantiating the module ourselves, from the early compilation.
+            instantiateWasm: (imports, receiveInstance) => {
+              WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule), reject);
+              return {}; // asynchronous
+            },
+            ucsBug: bug,
+            ucsGui: showView, // the bindings hand every new view model here (never when headless)
+          }).then(resolve, reject);
+        }),
+    )
+    .then(
+      (module) => ({ module }),
+      (error) => ({ error }),
+    );
+
+  const start = () =>
+    instantiated.then(({ module, error }) => {
+      if (error) return fail(error);
+      let configJson;
+      try {
+        configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
+      } catch (e) {
+        configJson = 'null'; // the engine warns and starts with the defaults
+      }
+      try {
+        module._start(configJson, JSON.stringify({ scriptUrl, pageUrl: location.href }), settle);
+      } catch (e) {
+        return fail(e);
+      }
+      engine = module;
+      const waiting = queue;
+      queue = [];
+      for (const [method, argsJson, id] of waiting) call(method, argsJson, id);
+    });
 
   if (bar.legacyStartup === true || document.readyState === 'complete') start();
   else window.addEventListener('load', start, { once: true });

@@ -95,6 +95,11 @@ if(ESBUILD)
   file(READ "${WORK_DIR}/${name}.min.js" bundle)
 endif()
 
+# V8's explicit compile hint: compile every function of the bundle at once, on a background thread while the
+# script streams in, instead of lazily on the page's main thread when the engine starts (the glue's
+# functions are all called before `hello`). Other engines ignore the comment.
+string(PREPEND bundle "//# allFunctionsCalledOnLoad\n")
+
 # Strict CSPs (no 'unsafe-eval') must keep working: nothing may compile code from strings.
 foreach(pattern "new Function[ ]*\\(" "[^A-Za-z0-9_$.]Function[ ]*\\(" "[^A-Za-z0-9_$.]eval[^A-Za-z0-9_$:]" "setTimeout[ ]*\\([ ]*[\"'`]")
   string(REGEX MATCH "${pattern}" found "${bundle}")

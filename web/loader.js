@@ -13,8 +13,8 @@
 //
 // It owns window.ucsOperator: synchronously, it installs every method as a stub that returns a
 // Promise and queues the call. The wasm is fetched, compiled and instantiated at once, in parallel with
-// the page; once the page has loaded (unless legacyStartup) the engine starts and the queue is replayed in
-// order. It decides nothing else: the engine reads the configuration, derives `api` from the script URL
+// the page, and the engine's WebSocket connects as soon as the wasm is there; once the page has loaded
+// (unless legacyStartup) the engine starts and the queue is replayed in order. It decides nothing else: the engine reads the configuration, derives `api` from the script URL
 // and carries out every rule.
 (() => {
   'use strict';
@@ -66,7 +66,7 @@
       engine._call(method, argsJson, id);
     } catch (e) {
       // Only a bug in the engine throws (bug() below has told the page); the caller still gets an answer.
-      reject(id, 'INTERNAL_ERROR', String((e && e.message) || e));
+      reject(id, 'INTERNAL_ERROR', method + ': ' + String((e && e.message) || e));
     }
   };
 
@@ -141,11 +141,14 @@
     }
   };
 
-  // The GUI draws at most once per frame, the latest view: the first frame comes after the engine has
-  // opened its socket (nothing before `hello` waits for the GUI), and a burst of events costs one draw.
-  // A GUI bug is logged and never reaches the engine: the API and callbacks keep working.
+  // The GUI draws at most once per frame, the latest view, and its first draw waits for the server's
+  // answer to `hello` (onConnect), or a second at most: `hello` needs nothing from the GUI, whose first
+  // view would only say "Connecting…" for a moment. A burst of events costs one draw. A GUI bug is
+  // logged and never reaches the engine: the API and callbacks keep working.
   let gui = null;
   let pendingView = null; // [elementId, viewJson] not yet drawn
+  let held = true; // no draw before onConnect (or the timer below)
+  let holdTimer = 0;
   const drawGui = () => {
     const [elementId, viewJson] = pendingView;
     pendingView = null;
@@ -156,10 +159,32 @@
       console.error('ucsOperator: the agent bar GUI failed:', e);
     }
   };
+  const release = () => {
+    if (!held) return;
+    held = false;
+    clearTimeout(holdTimer);
+    if (pendingView) requestAnimationFrame(drawGui);
+  };
   const showView = (elementId, viewJson) => {
-    if (!pendingView) requestAnimationFrame(drawGui);
+    if (!pendingView && !held) requestAnimationFrame(drawGui);
+    if (held && !holdTimer) holdTimer = setTimeout(release, 1000);
     pendingView = [elementId, viewJson];
   };
+  const fired = (name) => {
+    if (name === 'onConnect') release();
+  };
+
+  // What the engine reads at start (and _preconnect before it): the configuration and where we are.
+  const configText = () => {
+    try {
+      return JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
+    } catch (e) {
+      return 'null'; // the engine warns and starts with the defaults
+    }
+  };
+  const envText = () => JSON.stringify({ scriptUrl, pageUrl: location.href });
+
+  let starting = false; // start() has been called: no early socket any more
 
   // Instantiated as soon as it is compiled (no page-visible effect: the engine only starts in start()).
   const instantiated = compiled
@@ -175,25 +200,32 @@
             },
             ucsBug: bug,
             ucsGui: showView, // the bindings hand every new view model here (never when headless)
+            ucsFired: fired, // told the name of every callback the engine fires
           }).then(resolve, reject);
         }),
     )
     .then(
-      (module) => ({ module }),
+      (module) => {
+        // The page has not loaded yet: the engine's WebSocket connects already, with the configuration
+        // as it is now (the engine takes that socket at start if its URL is still the same).
+        if (!starting) {
+          try {
+            module._preconnect(configText(), envText());
+          } catch (e) {
+            // only an optimisation: the engine opens its own socket at start
+          }
+        }
+        return { module };
+      },
       (error) => ({ error }),
     );
 
-  const start = () =>
-    instantiated.then(({ module, error }) => {
+  const start = () => {
+    starting = true;
+    return instantiated.then(({ module, error }) => {
       if (error) return fail(error);
-      let configJson;
       try {
-        configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
-      } catch (e) {
-        configJson = 'null'; // the engine warns and starts with the defaults
-      }
-      try {
-        module._start(configJson, JSON.stringify({ scriptUrl, pageUrl: location.href }), settle);
+        module._start(configText(), envText(), settle);
       } catch (e) {
         return fail(e);
       }
@@ -202,6 +234,7 @@
       queue = [];
       for (const [method, argsJson, id] of waiting) call(method, argsJson, id);
     });
+  };
 
   if (bar.legacyStartup === true || document.readyState === 'complete') start();
   else window.addEventListener('load', start, { once: true });

@@ -7,7 +7,8 @@
 // RingCentral's web phone 2 (published as ES modules only: bundled here with esbuild into one minified
 // script, as a CRM would). "Ready" for a peer is its script evaluated (a script right after its tag
 // records the time); for the bar it is onConnect, which also includes the wasm, the WebSocket and the
-// `hello` round trip against a real `ucsd --demo`. The bar is measured headless and with its GUI.
+// `hello` round trip against a real `ucsd --demo`. The bar is measured headless and with its GUI, and a
+// reference page measures the network part of that alone (the wasm fetch and a WebSocket `hello`).
 // Every load gets a fresh browser context (cold cache); subjects and rates are interleaved, rotating
 // the order each round; one uncounted warm-up round.
 import { execFileSync } from 'node:child_process';
@@ -98,6 +99,33 @@ function startPeerServer() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+// The network part of the bar's ready, alone: a page whose script (right where the bar's tag would be)
+// fetches the bar's wasm and, in parallel, opens a WebSocket to ucsd and waits for the answer to
+// `hello`; ready when both are done. No engine, no compile: what the bar cannot go below on this machine.
+function floorPage(crm, ucsd) {
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Test CRM</title></head>
+<body>
+<h1>Test CRM</h1>
+<script src="/marker.js"></script>
+<script src="config.js"></script>
+</body>
+</html>
+`;
+  const hello = JSON.stringify({ jsonrpc: '2.0', id: 'hello', method: 'hello', params: { protocol: 'ucs-agent/1' } });
+  const configJs = `(function () {
+  var left = 2;
+  var done = function () { if (--left === 0) window.peerT = performance.now(); };
+  fetch(${JSON.stringify(`${ucsd.origin}/operator/operator-v4.0.0.wasm`)}).then(function (r) { return r.arrayBuffer(); }).then(done);
+  var ws = new WebSocket(${JSON.stringify(`ws://127.0.0.1:${ucsd.port}/ws`)});
+  ws.onopen = function () { ws.send(${JSON.stringify(hello)}); };
+  ws.onmessage = done;
+})();
+`;
+  return crm.addPage({ html, configJs });
+}
+
 function peerPage(crm, scriptUrl) {
   const html = `<!doctype html>
 <html lang="en">
@@ -156,6 +184,10 @@ export async function measure({ loads = option('loads', 30) } = {}) {
   const subjects = [
     { name: 'ucs operator.js, headless', ours: true, bytes: barBytes, page: () => barPage(env, { options: { headless: true } }), ready: barReady },
     { name: 'ucs operator.js, with GUI', ours: true, bytes: barBytes, page: () => barPage(env, {}), ready: barReady },
+    {
+      name: 'reference: wasm fetch + WebSocket hello alone', reference: true, bytes: null,
+      page: () => floorPage(crm, ucsd), ready: peerReady,
+    },
     ...PEERS.map((peer) => ({
       name: peer.name,
       bytes: { raw: peer.bytes.raw, gzip: peer.bytes.gzip.length, brotli: peer.bytes.brotli.length },
@@ -182,7 +214,7 @@ export async function measure({ loads = option('loads', 30) } = {}) {
   }
   const loadAfter = os.loadavg();
 
-  const bytesRows = subjects.filter((s, i) => i !== 1).map((s) => ({
+  const bytesRows = subjects.filter((s, i) => i !== 1 && s.bytes).map((s) => ({
     bench: 'peers', metric: `${s.ours ? 'ucs operator.js (js + wasm)' : s.name} raw / gzip -9 / brotli`,
     value: `${kib(s.bytes.raw)} / ${kib(s.bytes.gzip)} / ${kib(s.bytes.brotli)}`,
     note: s.ours ? '' : `ours / theirs gzip ${(barBytes.gzip / s.bytes.gzip).toFixed(2)}x, brotli ${(barBytes.brotli / s.bytes.brotli).toFixed(2)}x`,
@@ -193,10 +225,10 @@ export async function measure({ loads = option('loads', 30) } = {}) {
     for (const s of subjects) {
       const values = samples.get(`${s.name}@${rate}`);
       const ratios = s.ours
-        ? subjects.filter((p) => !p.ours).map((p) => `${p.name.split(' ')[0]} ${(median(s) / median(p)).toFixed(2)}`).join(', ')
+        ? subjects.filter((p) => !p.ours && !p.reference).map((p) => `${p.name.split(' ')[0]} ${(median(s) / median(p)).toFixed(2)}`).join(', ')
         : '';
       timeRows.push({
-        bench: 'peers', metric: `${rate}x CPU: ${s.name} -> ${s.ours ? 'onConnect' : 'evaluated'}`,
+        bench: 'peers', metric: `${rate}x CPU: ${s.name} -> ${s.ours ? 'onConnect' : s.reference ? 'done' : 'evaluated'}`,
         value: `p50 ${ms(median(s))}, p90 ${ms(percentile(values, 90))}`,
         note: ratios ? `median ratio ours/theirs: ${ratios}` : '',
       });

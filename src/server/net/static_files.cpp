@@ -184,8 +184,8 @@ std::string gzip(std::string_view data) {
 }
 
 std::shared_ptr<const std::string> StaticFiles::sibling(const std::filesystem::path& path,
-                                                      std::filesystem::file_time_type mtime,
-                                                      std::optional<Snapshot>& cached) {
+                                                        std::filesystem::file_time_type mtime,
+                                                        std::optional<Snapshot>& cached) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (ec || !std::filesystem::is_regular_file(status)) {

@@ -69,8 +69,8 @@ private:
     struct Entry {
         Snapshot identity;
         std::string etag_base;
-        std::shared_ptr<const std::string> gzipped;  // made on the first gzip request without FILE.gz
-        std::optional<Snapshot> precompressed_gzip;  // FILE.gz
+        std::shared_ptr<const std::string> gzipped;    // made on the first gzip request without FILE.gz
+        std::optional<Snapshot> precompressed_gzip;    // FILE.gz
         std::optional<Snapshot> precompressed_brotli;  // FILE.br
     };
     // The precompressed sibling `path` of a file last modified at `mtime`, re-read when it changed;

@@ -4,6 +4,7 @@
 // No rules live here; everything the bar decides, the engine decides.
 //
 // JS entry points (one EMSCRIPTEN_BINDINGS block at the end; web/loader.js is the only caller):
+//   _preconnect(configJson, envJson)     at most once, before _start: opens the engine's WebSocket early
 //   _start(configJson, envJson, settle)  once, after the page's `load` event (or at once with legacyStartup)
 //   _call(method, argsJson, promiseId)   a documented method; settle(promiseId, ok, valueJson) answers it
 //   _state()                             state() as JSON text ("null" outside READY)
@@ -20,6 +21,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/throw_exception.hpp>
 
 #include <emscripten/bind.h>
 #include <emscripten/em_js.h>
@@ -31,6 +33,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +56,7 @@ using emscripten::val;
 // is logged and goes no further: a broken callback never breaks the bar.
 EM_JS(void, ucs_fire_callback, (const char* name, const char* args_json), {
     var key = UTF8ToString(name);
+    Module.ucsFired(key);  // the loader's: its GUI waits for onConnect before the first draw
     var target = window.ucsOperator;
     var fn = target && target[key];
     if (typeof fn != "function") return;
@@ -145,16 +149,19 @@ EM_JS(void, ucs_system_notification, (const char* title, const char* body), {
     }
 });
 
-// The GUI draws the engine's view model (web/gui/gui.js). A GUI bug is logged and never reaches the
-// engine: the API and callbacks keep working.
+// The GUI draws the engine's view model (web/gui/gui.js). The loader's Module.ucsGui (there only when
+// the bar has a GUI) keeps the latest view and draws it on the next animation frame.
 EM_JS(void, ucs_gui_render, (const char* element_id, const char* view_json), {
-    var gui = Module.ucsGui;
-    if (!gui) return;
-    try {
-        gui.render(UTF8ToString(element_id), JSON.parse(UTF8ToString(view_json)));
-    } catch (e) {
-        console.error("ucsOperator: the agent bar GUI failed:", e);
-    }
+    Module.ucsGui(UTF8ToString(element_id), UTF8ToString(view_json));
+});
+
+// The engine hit a bug (built without exceptions: bindings/CMakeLists.txt). The loader's handler
+// (Module.ucsBug) tells the page through onError; the throw then unwinds every wasm frame back to the
+// browser's event loop, or to the loader, which answers the method call that was running.
+EM_JS(void, ucs_engine_bug, (const char* what), {
+    var message = "ucsOperator: internal error: " + UTF8ToString(what);
+    if (Module.ucsBug) Module.ucsBug(message);
+    throw new Error(message);
 });
 
 // ---- small helpers ----
@@ -216,6 +223,44 @@ public:
     }
 };
 
+// ---- the socket opened before the engine starts ----
+
+// The page is still loading, the engine waits for `load`, but its WebSocket can connect already: the
+// loader calls _preconnect with the configuration as it is then, and opens the socket the engine would
+// open. When the engine opens a socket to the same URL, it gets this one (connecting or open); a spare
+// that closed, heard anything, or is for another URL (the configuration changed) is closed unused.
+// The server hears nothing until the engine's own first frame.
+struct SpareSocket {
+    EMSCRIPTEN_WEBSOCKET_T socket = 0;
+    std::string url;
+    bool open = false;
+};
+SpareSocket spare;
+
+void discard_spare() {
+    if (spare.socket > 0) {
+        emscripten_websocket_close(spare.socket, 1000, "");
+        emscripten_websocket_delete(spare.socket);
+    }
+    spare = SpareSocket{};
+}
+
+EM_BOOL on_spare_open(int /*event_type*/, const EmscriptenWebSocketOpenEvent* event, void* /*data*/) {
+    if (event->socket == spare.socket) spare.open = true;
+    return EM_TRUE;
+}
+
+// A message before the engine's first frame, or a close: not a socket to hand over.
+EM_BOOL on_spare_message(int /*event_type*/, const EmscriptenWebSocketMessageEvent* event, void* /*data*/) {
+    if (event->socket == spare.socket) discard_spare();
+    return EM_TRUE;
+}
+
+EM_BOOL on_spare_close(int /*event_type*/, const EmscriptenWebSocketCloseEvent* event, void* /*data*/) {
+    if (event->socket == spare.socket) discard_spare();
+    return EM_TRUE;
+}
+
 // ---- the host: one engine per page ----
 
 class Host {
@@ -263,6 +308,10 @@ public:
     }
     // The view model now: the GUI re-reads it every second for a call's timer and the ACW countdown.
     [[nodiscard]] std::string view_json() const { return json::serialize(engine_.view(now())); }
+
+    // A bug is unwinding every wasm frame (engine_bug): no batch is being carried out any more, and
+    // the next event pumps again.
+    void unwound() { pumping_ = false; }
 
     static void fire(const std::string& name, const json::array& args) {
         ucs_fire_callback(name.c_str(), json::serialize(args).c_str());
@@ -327,6 +376,11 @@ private:
     // ---- WebSocket ----
     void open_socket(const std::string& url) {
         close_socket();
+        if (spare.socket > 0 && spare.url == url) {
+            adopt_spare();
+            return;
+        }
+        discard_spare();
         if (ucs_websocket_url_usable(url.c_str()) == 0) {
             console_error("ucsOperator: the browser refuses a WebSocket to " + url);
             socket_failed_soon();
@@ -346,6 +400,29 @@ private:
         emscripten_websocket_set_onmessage_callback(socket, this, on_socket_message);
         emscripten_websocket_set_onclose_callback(socket, this, on_socket_close);
         // onerror is always followed by onclose, which is what the engine hears about.
+    }
+
+    // The early socket becomes the engine's: from now on its events come here. If it is open already,
+    // the engine hears so after the current batch, as it would from a new socket.
+    void adopt_spare() {
+        socket_ = spare.socket;
+        const bool open = spare.open;
+        spare = SpareSocket{};
+        emscripten_websocket_set_onopen_callback(socket_, this, on_socket_open);
+        emscripten_websocket_set_onmessage_callback(socket_, this, on_socket_message);
+        emscripten_websocket_set_onclose_callback(socket_, this, on_socket_close);
+        if (!open) return;
+        adopted_open_ = socket_;
+        emscripten_set_timeout(
+            [](void* self) {
+                auto* host = static_cast<Host*>(self);
+                const bool current = host->adopted_open_ == host->socket_ && host->socket_ > 0;
+                host->adopted_open_ = 0;
+                if (!current) return;
+                host->engine_.socket_open(now());
+                host->pump();
+            },
+            0, this);
     }
 
     void close_socket() {
@@ -437,11 +514,11 @@ private:
 
     static void console_error(const std::string& message) { val::global("console").call<void>("error", message); }
 
-    // web/audio/softphone.js, which the loader hands to the module as Module.ucsAudio.
+    // web/audio/softphone.js, reached through the loader's Module.ucsAudio (made on first use).
     static val audio() { return val::module_property("ucsAudio"); }
 
-    // The GUI (web/gui/, handed to the module by the loader as Module.ucsGui) draws the view model
-    // into a shadow root under renderTo; headless, there is no GUI at all.
+    // The GUI (web/gui/, reached through the loader's Module.ucsGui) draws the view model into a
+    // shadow root under renderTo; headless, there is no GUI at all.
     void render() {
         view_dirty_ = false;
         const json::value view = engine_.view(now());
@@ -457,17 +534,23 @@ private:
     bool pumping_ = false;
     bool view_dirty_ = false;
     EMSCRIPTEN_WEBSOCKET_T socket_ = 0;
+    EMSCRIPTEN_WEBSOCKET_T adopted_open_ = 0;  // an adopted socket that was open already, until the engine hears so
     std::array<TimerSlot, timer_count> timers_{};
 };
 
 std::unique_ptr<Host> host;
 
+[[noreturn]] void engine_bug(const char* what) {
+    if (host) host->unwound();
+    ucs_engine_bug(what);
+    __builtin_unreachable();  // ucs_engine_bug always throws
+}
+
 // ---- the exports ----
 
-void start(const std::string& config_json, const std::string& env_json, val settle) {
-    if (host) return;  // one engine per page; the loader guards this too
-
-    std::vector<std::string> warnings;
+// The page's configuration object and origin (JSON text from the loader); warnings are appended.
+agent::Config read_config(const std::string& config_json, const std::string& env_json, agent::Origin& origin,
+                          std::vector<std::string>& warnings) {
     boost::system::error_code ec;
     json::value config_value = json::parse(config_json, ec);
     if (ec || !config_value.is_object()) {
@@ -476,17 +559,41 @@ void start(const std::string& config_json, const std::string& env_json, val sett
     }
     json::value env_value = json::parse(env_json, ec);
     if (ec || !env_value.is_object()) env_value = json::object{};
+    origin.script_url = string_member(env_value.get_object(), "scriptUrl").value_or("");
+    origin.page_url = string_member(env_value.get_object(), "pageUrl").value_or("");
+    return agent::parse_config(config_value.get_object(), origin, warnings);
+}
 
+void preconnect(const std::string& config_json, const std::string& env_json) {
+    if (host || spare.socket > 0) return;
+    agent::Origin origin;
+    std::vector<std::string> warnings;  // said by _start, about the configuration the engine really gets
+    const std::string url = read_config(config_json, env_json, origin, warnings).websocket_url();
+    if (ucs_websocket_url_usable(url.c_str()) == 0) return;
+    EmscriptenWebSocketCreateAttributes attributes;
+    emscripten_websocket_init_create_attributes(&attributes);
+    attributes.url = url.c_str();
+    attributes.createOnMainThread = EM_TRUE;
+    const EMSCRIPTEN_WEBSOCKET_T socket = emscripten_websocket_new(&attributes);
+    if (socket <= 0) return;
+    spare = SpareSocket{socket, url, false};
+    emscripten_websocket_set_onopen_callback(socket, nullptr, on_spare_open);
+    emscripten_websocket_set_onmessage_callback(socket, nullptr, on_spare_message);
+    emscripten_websocket_set_onclose_callback(socket, nullptr, on_spare_close);
+}
+
+void start(const std::string& config_json, const std::string& env_json, val settle) {
+    if (host) return;  // one engine per page; the loader guards this too
+
+    std::vector<std::string> warnings;
     agent::Environment environment;
-    environment.origin.script_url = string_member(env_value.get_object(), "scriptUrl").value_or("");
-    environment.origin.page_url = string_member(env_value.get_object(), "pageUrl").value_or("");
+    agent::Config config = read_config(config_json, env_json, environment.origin, warnings);
     environment.cookies = parse_cookies(read_cookies());
     val identifier = val::global("URLSearchParams")
                          .new_(val::global("location")["search"])
                          .call<val>("get", std::string("identifier"));
     if (identifier.isString()) environment.url_identifier = identifier.as<std::string>();
 
-    agent::Config config = agent::parse_config(config_value.get_object(), environment.origin, warnings);
     for (const std::string& warning : warnings) Host::fire("onWarning", json::array{json::value(warning)});
 
     bool headless = config.headless;
@@ -501,6 +608,8 @@ void start(const std::string& config_json, const std::string& env_json, val sett
 
     host = std::make_unique<Host>(std::move(config), std::move(environment), std::move(settle), headless);
     host->start();
+    // The engine opened its socket in start(): a spare it did not take is not needed any more.
+    discard_spare();
 }
 
 void call(const std::string& method, const std::string& args_json, agent::PromiseId promise) {
@@ -538,7 +647,25 @@ void microphone(bool ok, const std::string& why) {
 
 }  // namespace
 
+// What would have been an exception (Boost.JSON's value::at on a missing key, say) is a bug: the
+// page hears of it and the bar carries on with the next event.
+namespace boost {
+void throw_exception(const std::exception& e) {
+    engine_bug(e.what());
+}
+void throw_exception(const std::exception& e, const boost::source_location& /*where*/) {
+    engine_bug(e.what());
+}
+}  // namespace boost
+
+// libc++ without exceptions aborts where it would throw (std::out_of_range from at(), a bad variant
+// access): the same bug path, instead of Emscripten's abort, which would stop the module for good.
+extern "C" void abort() {
+    engine_bug("abort");
+}
+
 EMSCRIPTEN_BINDINGS(ucs_operator) {
+    emscripten::function("_preconnect", &preconnect);
     emscripten::function("_start", &start);
     emscripten::function("_call", &call);
     emscripten::function("_state", &state_json);

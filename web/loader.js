@@ -1,18 +1,23 @@
 // web/loader.js: what the CRM's <script src=".../operator/operator-v4.0.0.js"> runs.
 //
-// bindings/bundle.cmake places this after Emscripten's glue, inside the bundle's one function scope,
-// where these are defined:
+// bindings/bundle.cmake places this FIRST in the bundle's one function scope, before Emscripten's glue
+// and the GUI, so the engine's download and compilation start before anything else is evaluated.
+// Defined in that scope:
 //   UCS_VERSION, UCS_WASM_FILE        "4.0.0", "operator-v4.0.0.wasm"
 //   UCS_CATALOG                       the engine's closed lists (bindings/catalog.cpp), generated at build time:
 //                                     .methods is ucs::agent::method_names()
-//   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp
-//   createUcsGui                      the GUI (web/gui/gui.js), given invoke() and a way to re-read the view
-//   createUcsAudio                    the softphone's WebAudio and microphone (web/audio/softphone.js)
+//   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp (after this file:
+//                                     used only from callbacks, never while this file runs)
+//   ucsGuiChunk                       returns createUcsGui (web/gui/gui.js) given invoke() and a way to re-read
+//                                     the view; its code is evaluated on the first render, never when headless
+//   ucsAudioChunk                     returns createUcsAudio (web/audio/softphone.js): evaluated when the engine
+//                                     first asks for sound, or the GUI's audio settings open
 //
 // It owns window.ucsOperator: synchronously, it installs every method as a stub that returns a
-// Promise and queues the call; once the page has loaded (unless legacyStartup) it instantiates the
-// wasm engine, starts it and replays the queue in order. It decides nothing else: the engine reads
-// the configuration, derives `api` from the script URL and carries out every rule.
+// Promise and queues the call. The wasm is fetched, compiled and instantiated at once, in parallel with
+// the page, and the engine's WebSocket connects as soon as the wasm is there; once the page has loaded
+// (unless legacyStartup) the engine starts and the queue is replayed in order. It decides nothing else: the engine reads the configuration, derives `api` from the script URL
+// and carries out every rule.
 (() => {
   'use strict';
 
@@ -24,8 +29,6 @@
       .reverse()
       .find((s) => s.src.includes('operator'));
   const scriptUrl = script ? script.src : '';
-  // The engine sits next to the script, on the UCS server (the CRM page is on another origin).
-  const wasmUrl = new URL(UCS_WASM_FILE, scriptUrl || location.href).href;
 
   // A second copy of the script on the page would start a second bar: the first one stays.
   const loaded = Symbol.for('ucsOperator.loader');
@@ -34,6 +37,16 @@
     return;
   }
   Object.defineProperty(window, loaded, { value: UCS_VERSION }); // not enumerable
+
+  // The engine sits next to the script, on the UCS server (the CRM page is on another origin). Its
+  // download and streaming compilation start now, before the rest of this bundle is even evaluated;
+  // by the time the page's `load` fires (when the bar starts) it is usually instantiated.
+  const wasmUrl = new URL(UCS_WASM_FILE, scriptUrl || location.href).href;
+  const compiled = WebAssembly.compileStreaming
+    ? WebAssembly.compileStreaming(fetch(wasmUrl))
+    : fetch(wasmUrl)
+        .then((response) => response.arrayBuffer())
+        .then((bytes) => WebAssembly.compile(bytes));
 
   const settlers = new Map(); // promise id -> [resolve, reject]
   let nextId = 1;
@@ -54,9 +67,8 @@
     try {
       engine._call(method, argsJson, id);
     } catch (e) {
-      // Only a crashed engine throws; the caller still gets an answer.
-      console.error('ucsOperator.' + method + ':', e);
-      reject(id, 'INTERNAL_ERROR', String((e && e.message) || e));
+      // Only a bug in the engine throws (bug() below has told the page); the caller still gets an answer.
+      reject(id, 'INTERNAL_ERROR', method + ': ' + String((e && e.message) || e));
     }
   };
 
@@ -117,56 +129,124 @@
     }
   };
 
-  // Fetch and compile the engine now, while the page is still loading: by the time `load` fires
-  // (when the bar starts) the module is usually ready, which takes its download and compilation
-  // off the time to onConnect. Instantiating waits for start().
-  const compiled = (
-    WebAssembly.compileStreaming
-      ? WebAssembly.compileStreaming(fetch(wasmUrl))
-      : fetch(wasmUrl)
-          .then((response) => response.arrayBuffer())
-          .then((bytes) => WebAssembly.compile(bytes))
-  ).then(
-    (module) => ({ module }),
-    (error) => ({ error }),
-  );
+  // A bug in the engine (bindings/operator_bindings.cpp, engine_bug): the page hears of it through
+  // onError; the method call that was running, if any, is answered by call() above.
+  const bug = (message) => {
+    console.error(message);
+    const onError = bar.onError;
+    if (typeof onError === 'function') {
+      try {
+        onError.call(bar, message);
+      } catch (e) {
+        console.error('ucsOperator.onError threw:', e);
+      }
+    }
+  };
+
+  // The GUI draws at most once per frame, the latest view, and its first draw waits for the server's
+  // answer to `hello` (onConnect), or a second at most: `hello` needs nothing from the GUI, whose first
+  // view would only say "Connecting…" for a moment. A burst of events costs one draw. A GUI bug is
+  // logged and never reaches the engine: the API and callbacks keep working.
+  let gui = null;
+  let pendingView = null; // [elementId, viewJson] not yet drawn
+  let held = true; // no draw before onConnect (or the timer below)
+  let holdTimer = 0;
+  const drawGui = () => {
+    const [elementId, viewJson] = pendingView;
+    pendingView = null;
+    try {
+      gui = gui || ucsGuiChunk()(invoke, () => JSON.parse(engine._view()), () => engine.ucsAudio);
+      gui.render(elementId, JSON.parse(viewJson));
+    } catch (e) {
+      console.error('ucsOperator: the agent bar GUI failed:', e);
+    }
+  };
+  const release = () => {
+    if (!held) return;
+    held = false;
+    clearTimeout(holdTimer);
+    if (pendingView) requestAnimationFrame(drawGui);
+  };
+  const showView = (elementId, viewJson) => {
+    if (!pendingView && !held) requestAnimationFrame(drawGui);
+    if (held && !holdTimer) holdTimer = setTimeout(release, 1000);
+    pendingView = [elementId, viewJson];
+  };
+  const fired = (name) => {
+    if (name === 'onConnect') release();
+  };
+
+  // What the engine reads at start (and _preconnect before it): the configuration and where we are.
+  const configText = () => {
+    try {
+      return JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
+    } catch (e) {
+      return 'null'; // the engine warns and starts with the defaults
+    }
+  };
+  const envText = () => JSON.stringify({ scriptUrl, pageUrl: location.href });
+
+  let starting = false; // start() has been called: no early socket any more
+
+  // Instantiated as soon as it is compiled (no page-visible effect: the engine only starts in start()).
+  const instantiated = compiled
+    .then(
+      (wasmModule) =>
+        new Promise((resolve, reject) => {
+          createUcsOperatorModule({
+            locateFile: () => wasmUrl,
+            // Emscripten's hook for instantiating the module ourselves, from the early compilation.
+            instantiateWasm: (imports, receiveInstance) => {
+              WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule), reject);
+              return {}; // asynchronous
+            },
+            ucsBug: bug,
+            ucsGui: showView, // the bindings hand every new view model here (never when headless)
+            ucsFired: fired, // told the name of every callback the engine fires
+          }).then(resolve, reject);
+        }),
+    )
+    .then(
+      (module) => {
+        // The softphone's hands (web/audio/), made the first time the bindings or the GUI reach for them:
+        // a CRM on desk phones never evaluates that code nor makes an AudioContext.
+        let audio = null;
+        Object.defineProperty(module, 'ucsAudio', {
+          get: () =>
+            audio ||
+            (audio = ucsAudioChunk()((name, rate) => module._tonePcm(name, rate), {
+              output: (running) => module._audioOutput(running),
+              microphone: (ok, why) => module._microphone(ok, why),
+            })),
+        });
+        // The page has not loaded yet: the engine's WebSocket connects already, with the configuration
+        // as it is now (the engine takes that socket at start if its URL is still the same).
+        if (!starting) {
+          try {
+            module._preconnect(configText(), envText());
+          } catch (e) {
+            // only an optimisation: the engine opens its own socket at start
+          }
+        }
+        return { module };
+      },
+      (error) => ({ error }),
+    );
 
   const start = () => {
-    createUcsOperatorModule({
-      locateFile: () => wasmUrl,
-      // Emscripten's hook for instantiating the module ourselves: from the early compilation.
-      instantiateWasm: (imports, receiveInstance) => {
-        compiled
-          .then(({ module, error }) => {
-            if (error) throw error;
-            return WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module));
-          })
-          .catch(fail);
-        return {}; // asynchronous
-      },
-    })
-      .then((module) => {
-        // The bindings hand every new view model to module.ucsGui (not at all when headless); the
-        // GUI's controls call the engine through invoke(), like the page's methods.
-        // The softphone's hands (web/audio/): no AudioContext until the engine asks for sound.
-        module.ucsAudio = createUcsAudio((name, rate) => module._tonePcm(name, rate), {
-          output: (running) => module._audioOutput(running),
-          microphone: (ok, why) => module._microphone(ok, why),
-        });
-        module.ucsGui = createUcsGui(invoke, () => JSON.parse(module._view()), module.ucsAudio);
-        let configJson;
-        try {
-          configJson = JSON.stringify(bar); // functions (callbacks, our methods) are left out by JSON itself
-        } catch (e) {
-          configJson = 'null'; // the engine warns and starts with the defaults
-        }
-        module._start(configJson, JSON.stringify({ scriptUrl, pageUrl: location.href }), settle);
-        engine = module;
-        const waiting = queue;
-        queue = [];
-        for (const [method, argsJson, id] of waiting) call(method, argsJson, id);
-      })
-      .catch(fail);
+    starting = true;
+    return instantiated.then(({ module, error }) => {
+      if (error) return fail(error);
+      try {
+        module._start(configText(), envText(), settle);
+      } catch (e) {
+        return fail(e);
+      }
+      engine = module;
+      const waiting = queue;
+      queue = [];
+      for (const [method, argsJson, id] of waiting) call(method, argsJson, id);
+    });
   };
 
   if (bar.legacyStartup === true || document.readyState === 'complete') start();

@@ -7,6 +7,11 @@
 // Reading is strict: a wrong type, a missing required field or an unknown enum value is a
 // ParseError naming the field by its path ("queues.2.priorities", "lines[0].id"). Unknown keys are
 // ignored so older clients keep working against newer servers.
+//
+// Size: the browser downloads every instantiation. A struct's reader and writer are one loop of calls
+// to non-template helpers (read_member, write_member) through one reader/writer per member TYPE
+// (read_erased<M>, write_erased<M>), and an enum is a table of names and numbers read by one function
+// (read_enum_at), instead of each member's and enumerator's code inlined into every struct.
 
 #include "core/expected.hpp"
 #include "core/wire_traits.hpp"
@@ -20,7 +25,9 @@
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -79,24 +86,70 @@ inline ParseError wrong_kind(std::string_view path, const char* expected, const 
     return ParseError{std::string(path), std::string("expected ") + expected + ", got " + kind_name(got)};
 }
 
+// An enum's enumerators as arrays in declaration order, which the non-template code below loops over.
+template <class E>
+struct EnumTable {
+    template <template <class...> class List, class... D>
+    static constexpr auto names_of(List<D...>) {
+        return std::array<const char*, sizeof...(D)>{D::name...};
+    }
+    template <template <class...> class List, class... D>
+    static constexpr auto values_of(List<D...>) {
+        return std::array<E, sizeof...(D)>{D::value...};
+    }
+    template <template <class...> class List, class... D>
+    static constexpr auto numbers_of(List<D...>) {
+        return std::array<int, sizeof...(D)>{static_cast<int>(D::value)...};
+    }
+    static constexpr auto names = names_of(describe::describe_enumerators<E>{});
+    static constexpr auto values = values_of(describe::describe_enumerators<E>{});
+    static constexpr auto numbers = numbers_of(describe::describe_enumerators<E>{});
+};
+
+// "a, b, c" (or "0, 1, 2" for enums sent as numbers): the error message's list of accepted values.
+inline std::string enumerator_list(const char* const* names, const int* numbers, std::size_t count) {
+    std::string list;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!list.empty()) list += ", ";
+        if (numbers != nullptr) {
+            list += std::to_string(numbers[i]);
+        } else {
+            list += names[i];
+        }
+    }
+    return list;
+}
+
 template <class E>
 std::string enumerator_list() {
-    std::string names;
-    boost::mp11::mp_for_each<describe::describe_enumerators<E>>([&](auto d) {
-        if (!names.empty()) names += ", ";
-        if constexpr (sent_as_number<E>) {
-            names += std::to_string(static_cast<int>(d.value));
-        } else {
-            names += d.name;
-        }
-    });
-    return names;
+    using Table = EnumTable<E>;
+    return enumerator_list(Table::names.data(), sent_as_number<E> ? Table::numbers.data() : nullptr, Table::names.size());
 }
 
 // ---- writing ---------------------------------------------------------------------------------
 
 template <class T>
 json::value write(const T& in);
+
+// The enumerator's name, "?" when `value` is none of them (the last one wins if two are equal, as
+// boost::describe::enum_to_string does).
+inline const char* enumerator_name(const char* const* names, const int* numbers, std::size_t count, int value) {
+    const char* name = "?";
+    for (std::size_t i = 0; i < count; ++i) {
+        if (numbers[i] == value) name = names[i];
+    }
+    return name;
+}
+
+// One writer per member type, shared by every struct that has a member of that type.
+template <class M>
+json::value write_erased(const void* member) {
+    return write(*static_cast<const M*>(member));
+}
+
+inline void write_member(json::object& out, const char* name, const void* member, json::value (*writer)(const void*)) {
+    out.emplace(name, writer(member));
+}
 
 template <class T>
 json::value write_one(const T& in) {
@@ -112,14 +165,17 @@ json::value write_one(const T& in) {
         if constexpr (sent_as_number<T>) {
             return json::value(static_cast<std::int64_t>(in));
         } else {
-            return json::value(describe::enum_to_string(in, "?"));
+            using Table = EnumTable<T>;
+            return json::value(enumerator_name(Table::names.data(), Table::numbers.data(), Table::names.size(), static_cast<int>(in)));
         }
     } else if constexpr (is_optional<T>::value) {
         return in ? write(*in) : json::value(nullptr);
     } else if constexpr (DescribedStruct<T>) {
         json::object out;
-        boost::mp11::mp_for_each<describe::describe_members<T, describe::mod_public>>(
-            [&](auto d) { out.emplace(d.name, write(in.*d.pointer)); });
+        boost::mp11::mp_for_each<describe::describe_members<T, describe::mod_public>>([&](auto d) {
+            using Member = std::remove_cvref_t<decltype(in.*d.pointer)>;
+            write_member(out, d.name, &(in.*d.pointer), &write_erased<Member>);
+        });
         return out;
     } else {
         static_assert(sizeof(T) == 0, "no JSON writer for this type");
@@ -192,33 +248,76 @@ std::optional<ParseError> read_integer(const json::value& in, Int& out, const st
     return std::nullopt;
 }
 
-template <class E>
-std::optional<ParseError> read_enum(const json::value& in, E& out, const std::string& path) {
-    bool found = false;
-    if constexpr (sent_as_number<E>) {
+// Which enumerator `in` names (by number when `numbers` is given, else by name): its index in the
+// table, or an error. The last of two equal enumerators wins, as before these tables.
+inline std::optional<ParseError> read_enum_at(const json::value& in, const char* const* names, const int* numbers,
+                                              std::size_t count, std::size_t& index, const std::string& path) {
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    index = none;
+    if (numbers != nullptr) {
         int number = 0;
         if (auto err = read_integer(in, number, path)) return err;
-        boost::mp11::mp_for_each<describe::describe_enumerators<E>>([&](auto d) {
-            if (static_cast<int>(d.value) == number) {
-                out = d.value;
-                found = true;
-            }
-        });
-        if (!found) return ParseError{path, "unknown value " + std::to_string(number) + " (expected one of " + enumerator_list<E>() + ")"};
+        for (std::size_t i = 0; i < count; ++i) {
+            if (numbers[i] == number) index = i;
+        }
+        if (index == none) {
+            return ParseError{path, "unknown value " + std::to_string(number) + " (expected one of " +
+                                        enumerator_list(names, numbers, count) + ")"};
+        }
     } else {
         if (!in.is_string()) return wrong_kind(path, "a string", in);
         const json::string& text = in.get_string();
-        boost::mp11::mp_for_each<describe::describe_enumerators<E>>([&](auto d) {
-            if (text == d.name) {
-                out = d.value;
-                found = true;
-            }
-        });
-        if (!found) {
-            return ParseError{path, "unknown value \"" + std::string(text) + "\" (expected one of " + enumerator_list<E>() + ")"};
+        for (std::size_t i = 0; i < count; ++i) {
+            if (text == names[i]) index = i;
+        }
+        if (index == none) {
+            return ParseError{path, "unknown value \"" + std::string(text) + "\" (expected one of " +
+                                        enumerator_list(names, nullptr, count) + ")"};
         }
     }
     return std::nullopt;
+}
+
+template <class E>
+std::optional<ParseError> read_enum(const json::value& in, E& out, const std::string& path) {
+    using Table = EnumTable<E>;
+    std::size_t index = 0;
+    if (auto err = read_enum_at(in, Table::names.data(), sent_as_number<E> ? Table::numbers.data() : nullptr,
+                                Table::names.size(), index, path))
+        return err;
+    out = Table::values[index];
+    return std::nullopt;
+}
+
+// One reader per member type, shared by every struct that has a member of that type.
+template <class M>
+std::optional<ParseError> read_erased(const json::value& in, void* member, const std::string& path) {
+    return read(in, *static_cast<M*>(member), path);
+}
+
+template <class M>
+void reset_erased(void* member) {
+    static_cast<M*>(member)->reset();
+}
+
+using MemberReader = std::optional<ParseError> (*)(const json::value&, void*, const std::string&);
+
+// One member of a struct being read; does nothing once `error` is set (the first error wins).
+// `reset` is given for optional members: a missing one is reset, any other missing one is an error.
+inline void read_member(const json::object& object, const char* name, void* member, MemberReader reader,
+                        void (*reset)(void*), const std::string& path, std::optional<ParseError>& error) {
+    if (error) return;
+    const std::string member_path = join_path(path, name);
+    const json::value* field = object.if_contains(name);
+    if (field == nullptr) {
+        if (reset != nullptr) {
+            reset(member);
+        } else {
+            error = ParseError{member_path, "missing"};
+        }
+        return;
+    }
+    error = reader(*field, member, member_path);
 }
 
 template <class T>
@@ -227,19 +326,10 @@ std::optional<ParseError> read_struct(const json::value& in, T& out, const std::
     const json::object& object = in.get_object();
     std::optional<ParseError> error;
     boost::mp11::mp_for_each<describe::describe_members<T, describe::mod_public>>([&](auto d) {
-        if (error) return;
         using Member = std::remove_cvref_t<decltype(out.*d.pointer)>;
-        const std::string member_path = join_path(path, d.name);
-        const json::value* field = object.if_contains(d.name);
-        if (field == nullptr) {
-            if constexpr (is_optional<Member>::value) {
-                (out.*d.pointer).reset();
-            } else {
-                error = ParseError{member_path, "missing"};
-            }
-            return;
-        }
-        error = read(*field, out.*d.pointer, member_path);
+        void (*reset)(void*) = nullptr;
+        if constexpr (is_optional<Member>::value) reset = &reset_erased<Member>;
+        read_member(object, d.name, &(out.*d.pointer), &read_erased<Member>, reset, path, error);
     });
     return error;
 }

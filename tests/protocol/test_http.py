@@ -1,5 +1,5 @@
-"""ucsd's HTTP and WebSocket transport, against a real ucsd: static files (MIME types, gzip,
-validators, caching, CORS), routing and errors, REST passthrough, WebSocket origins, oversized and
+"""ucsd's HTTP and WebSocket transport, against a real ucsd: static files (MIME types, brotli and
+gzip, precompressed or not, validators, caching, CORS), routing and errors, REST passthrough, WebSocket origins, oversized and
 binary frames, and a flood of malformed frames that must not disturb anyone else.
 
 Run by ctest with UCSD set to the built binary; by hand:
@@ -57,6 +57,28 @@ def raw_http(data, server=None):
         return response.status, response.read()
 
 
+def brotli(data, decompress=False):
+    """Brotli through node's zlib (Python's standard library has none; node builds the bundle anyway)."""
+    method = "brotliDecompressSync" if decompress else "brotliCompressSync"
+    script = f"process.stdout.write(require('zlib').{method}(require('fs').readFileSync(0)))"
+    return subprocess.run(["node", "-e", script], input=data, capture_output=True, check=True).stdout
+
+
+def precompressed(name, data, mtime_offset=0):
+    """NAME in the server's --dist with NAME.br and NAME.gz beside it, as bundle.cmake writes them.
+    mtime_offset < 0 makes the precompressed files older than NAME (left over from a previous build)."""
+    path = os.path.join(SERVER.dist, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    variants = {"br": brotli(data), "gz": gzip.compress(data, 9)}
+    stat = os.stat(path)
+    for suffix, packed in variants.items():
+        with open(f"{path}.{suffix}", "wb") as f:
+            f.write(packed)
+        os.utime(f"{path}.{suffix}", ns=(stat.st_atime_ns, stat.st_mtime_ns + mtime_offset))
+    return variants
+
+
 def error_code(body):
     return json.loads(body)["error"]["code"]
 
@@ -110,6 +132,70 @@ class StaticFiles(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIsNone(headers["Content-Encoding"])
         self.assertEqual(body, FAKE_JS.encode())
+
+    def test_brotli_from_the_precompressed_file_when_accepted(self):
+        variants = precompressed("pre-v1.js", FAKE_JS.encode())
+        status, headers, body = fetch("GET", "/operator/pre-v1.js", {"Accept-Encoding": "gzip, deflate, br"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Encoding"], "br")
+        self.assertEqual(headers["Content-Type"], "text/javascript; charset=utf-8")
+        self.assertIn("Accept-Encoding", headers.get_all("Vary"))
+        self.assertEqual(headers["Cache-Control"], "public, max-age=31536000, immutable")
+        self.assertEqual(body, variants["br"], "served as built, not recompressed")
+        self.assertEqual(brotli(body, decompress=True), FAKE_JS.encode())
+
+    def test_gzip_from_the_precompressed_file_when_brotli_is_not_accepted(self):
+        variants = precompressed("pre-v2.wasm", FAKE_WASM)
+        for accept in ["gzip", "gzip, deflate", "br;q=0, gzip"]:
+            with self.subTest(accept=accept):
+                status, headers, body = fetch("GET", "/operator/pre-v2.wasm", {"Accept-Encoding": accept})
+                self.assertEqual(status, 200)
+                self.assertEqual(headers["Content-Encoding"], "gzip")
+                self.assertEqual(headers["Content-Type"], "application/wasm")
+                self.assertIn("Accept-Encoding", headers.get_all("Vary"))
+                self.assertEqual(body, variants["gz"])
+                self.assertEqual(gzip.decompress(body), FAKE_WASM)
+
+    def test_identity_when_no_coding_is_accepted(self):
+        precompressed("pre-v3.js", FAKE_JS.encode())
+        for accept in [None, "identity", "br;q=0, gzip;q=0", "deflate"]:
+            with self.subTest(accept=accept):
+                status, headers, body = fetch("GET", "/operator/pre-v3.js", {"Accept-Encoding": accept} if accept else {})
+                self.assertEqual(status, 200)
+                self.assertIsNone(headers["Content-Encoding"])
+                self.assertIn("Accept-Encoding", headers.get_all("Vary"))
+                self.assertEqual(body, FAKE_JS.encode())
+
+    def test_each_coding_has_its_own_etag_and_revalidates_with_304(self):
+        precompressed("pre-v4.js", FAKE_JS.encode())
+        tags = {}
+        for accept in ["br", "gzip", "identity"]:
+            with self.subTest(accept=accept):
+                _, headers, _ = fetch("GET", "/operator/pre-v4.js", {"Accept-Encoding": accept})
+                tags[accept] = headers["ETag"]
+                status, again, body = fetch("GET", "/operator/pre-v4.js",
+                                            {"Accept-Encoding": accept, "If-None-Match": tags[accept]})
+                self.assertEqual(status, 304)
+                self.assertEqual(body, b"")
+                self.assertEqual(again["ETag"], tags[accept])
+                self.assertIn("Accept-Encoding", again.get_all("Vary"))
+        self.assertEqual(len(set(tags.values())), 3, tags)
+
+    def test_precompressed_files_older_than_the_file_are_ignored(self):
+        variants = precompressed("pre-v5.js", FAKE_JS.encode(), mtime_offset=-10**9)
+        status, headers, body = fetch("GET", "/operator/pre-v5.js", {"Accept-Encoding": "gzip, br"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Encoding"], "gzip", "no stale brotli: gzip made by ucsd instead")
+        self.assertNotEqual(body, variants["gz"])
+        self.assertEqual(gzip.decompress(body), FAKE_JS.encode())
+
+    def test_a_rebuilt_file_and_its_precompressed_files_are_served_fresh(self):
+        precompressed("pre-v6.js", b"first();\n" * 100)
+        _, _, first = fetch("GET", "/operator/pre-v6.js", {"Accept-Encoding": "br"})
+        precompressed("pre-v6.js", b"second();\n" * 100)
+        _, _, second = fetch("GET", "/operator/pre-v6.js", {"Accept-Encoding": "br"})
+        self.assertEqual(brotli(first, decompress=True), b"first();\n" * 100)
+        self.assertEqual(brotli(second, decompress=True), b"second();\n" * 100)
 
     def test_etag_revalidation_answers_304(self):
         for encoding in ["", "gzip"]:

@@ -6,7 +6,7 @@
 // Safety: the DOM is built with createElement and textContent only; nothing from UCS, callers or the CRM
 // is ever parsed as HTML. Styles come from UCS_GUI_CSS (web/gui/gui.css, inlined by bindings/bundle.cmake)
 // as a constructed stylesheet where available, else a <style> element inside the shadow root.
-function createUcsGui(invoke, readView, audio) {
+function createUcsGui(invoke, readView, audioOf) {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
   var ICONS = {
@@ -536,7 +536,7 @@ function createUcsGui(invoke, readView, audio) {
     if (!changed('soundHint', [blocked, lang])) return;
     ui.soundHint.hidden = !blocked;
     fill(ui.soundHint, blocked ? [h('span', { text: T('soundBlocked') }),
-      h('button.small', { type: 'button', k: 'enable-sound', text: T('enableSound'), onclick: function () { if (audio) audio.unlock(); } })] : null);
+      h('button.small', { type: 'button', k: 'enable-sound', text: T('enableSound'), onclick: function () { audioOf().unlock(); } })] : null);
   }
 
   function drawPanel() {
@@ -661,7 +661,7 @@ function createUcsGui(invoke, readView, audio) {
   // The softphone's devices: microphone, call speaker, ringtone speaker (where the browser lets a page
   // choose speakers), kept by web/audio/softphone.js in the browser; and a level meter for the microphone.
   function audioSettings() {
-    if (!audio) return null;
+    var audio = audioOf();
     if (!local.devices) {
       local.devices = [];
       audio.devices().then(function (list) {

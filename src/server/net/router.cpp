@@ -108,7 +108,7 @@ WebResponse Router::serve_file(const WebRequest& request, const std::filesystem:
                                bool cross_origin) {
     if (!safe_relative_path(relative))
         return json_error(400, "BAD_PATH", "path not allowed: " + std::string(path_of(request.target)));
-    std::optional<StaticFile> file = files_.get(root, relative, accepts_gzip(request.accept_encoding));
+    std::optional<StaticFile> file = files_.get(root, relative, request.accept_encoding);
     if (!file) return json_error(404, "NOT_FOUND", "no such path: " + std::string(path_of(request.target)));
 
     WebResponse response;
@@ -128,7 +128,7 @@ WebResponse Router::serve_file(const WebRequest& request, const std::filesystem:
         return response;
     }
     response.headers.emplace_back("Content-Type", file->content_type);
-    if (file->gzipped) response.headers.emplace_back("Content-Encoding", "gzip");
+    if (!file->content_encoding.empty()) response.headers.emplace_back("Content-Encoding", file->content_encoding);
     if (file->content_type.starts_with("text/html")) {
         response.headers.emplace_back("Content-Security-Policy", std::string(page_csp));
         response.headers.emplace_back("Referrer-Policy", "no-referrer");

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <stdexcept>
@@ -98,12 +99,16 @@ bool compressible(std::string_view content_type) {
            content_type == "application/wasm" || content_type == "image/svg+xml";
 }
 
-bool accepts_gzip(std::string_view accept_encoding) {
-    bool gzip_ok = false;
+namespace {
+
+// Whether an Accept-Encoding header value admits one of `codings` (a ";q=0" weight refuses it).
+bool accepts_coding(std::string_view accept_encoding, std::initializer_list<std::string_view> codings) {
+    bool ok = false;
     for_each_item(accept_encoding, [&](std::string_view item) {
         const auto semicolon = item.find(';');
         const std::string_view coding = trim(item.substr(0, semicolon));
-        if (!iequals(coding, "gzip") && !iequals(coding, "x-gzip")) return;
+        if (std::none_of(codings.begin(), codings.end(), [&](std::string_view c) { return iequals(coding, c); }))
+            return;
         bool refused = false;
         if (semicolon != std::string_view::npos) {
             // "q=0", "q=0.0", "q=0.000" refuse; any other weight accepts.
@@ -113,9 +118,19 @@ bool accepts_gzip(std::string_view accept_encoding) {
                 refused = !weight.empty() && weight.find_first_not_of("0.") == std::string_view::npos;
             }
         }
-        gzip_ok = !refused;
+        ok = !refused;
     });
-    return gzip_ok;
+    return ok;
+}
+
+}  // namespace
+
+bool accepts_gzip(std::string_view accept_encoding) {
+    return accepts_coding(accept_encoding, {"gzip", "x-gzip"});
+}
+
+bool accepts_brotli(std::string_view accept_encoding) {
+    return accepts_coding(accept_encoding, {"br"});
 }
 
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
@@ -168,8 +183,30 @@ std::string gzip(std::string_view data) {
     return out;
 }
 
+std::shared_ptr<const std::string> StaticFiles::sibling(const std::filesystem::path& path,
+                                                        std::filesystem::file_time_type mtime,
+                                                        std::optional<Snapshot>& cached) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::is_regular_file(status)) {
+        cached.reset();
+        return nullptr;
+    }
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec || size > max_file_size) return nullptr;
+    const auto sibling_mtime = std::filesystem::last_write_time(path, ec);
+    // Older than the file it compresses: left over from a previous build.
+    if (ec || sibling_mtime < mtime) return nullptr;
+    if (!cached || cached->size != size || cached->mtime != sibling_mtime) {
+        auto data = read_file(path);
+        if (!data || data->size() != size) return nullptr;
+        cached = Snapshot{size, sibling_mtime, std::make_shared<const std::string>(std::move(*data))};
+    }
+    return cached->bytes;
+}
+
 std::optional<StaticFile> StaticFiles::get(const std::filesystem::path& root, std::string_view relative,
-                                           bool accept_gzip) {
+                                           std::string_view accept_encoding) {
     if (!safe_relative_path(relative)) return std::nullopt;
     const std::filesystem::path path = root / std::filesystem::path(relative);
 
@@ -185,15 +222,13 @@ std::optional<StaticFile> StaticFiles::get(const std::filesystem::path& root, st
     if (ec) return std::nullopt;
 
     auto it = cache_.find(path);
-    if (it == cache_.end() || it->second.size != size || it->second.mtime != mtime) {
+    if (it == cache_.end() || it->second.identity.size != size || it->second.identity.mtime != mtime) {
         auto data = read_file(path);
         // A file rewritten between stat and read is picked up (with its real size) next time.
         if (!data || data->size() != size) return std::nullopt;
         Entry entry;
-        entry.size = size;
-        entry.mtime = mtime;
+        entry.identity = Snapshot{size, mtime, std::make_shared<const std::string>(std::move(*data))};
         entry.etag_base = to_hex(size) + "-" + to_hex(static_cast<std::uint64_t>(mtime.time_since_epoch().count()));
-        entry.identity = std::make_shared<const std::string>(std::move(*data));
         it = cache_.insert_or_assign(path, std::move(entry)).first;
     }
     Entry& entry = it->second;
@@ -203,16 +238,31 @@ std::optional<StaticFile> StaticFiles::get(const std::filesystem::path& root, st
     file.content_type = std::string(mime_type(filename));
     file.compressible = compressible(file.content_type);
     file.versioned = versioned_name(filename);
-    file.body = entry.identity;
+    file.body = entry.identity.bytes;
     file.etag = "\"" + entry.etag_base + "\"";
-    if (accept_gzip && file.compressible) {
-        if (!entry.gzipped) entry.gzipped = std::make_shared<const std::string>(gzip(*entry.identity));
-        // Tiny files can grow under gzip; then identity is the better answer.
-        if (entry.gzipped->size() < entry.identity->size()) {
-            file.body = entry.gzipped;
-            file.gzipped = true;
-            file.etag = "\"" + entry.etag_base + "-gz\"";
+    if (!file.compressible) return file;
+
+    // Tiny files can grow when compressed; then identity is the better answer.
+    const auto use = [&](std::shared_ptr<const std::string> body, std::string_view coding, std::string_view tag) {
+        if (!body || body->size() >= entry.identity.bytes->size()) return false;
+        file.body = std::move(body);
+        file.content_encoding = std::string(coding);
+        file.etag = "\"" + entry.etag_base + std::string(tag) + "\"";
+        return true;
+    };
+    std::filesystem::path compressed = path;
+    if (accepts_brotli(accept_encoding)) {
+        compressed.replace_filename(filename + ".br");
+        if (use(sibling(compressed, mtime, entry.precompressed_brotli), "br", "-br")) return file;
+    }
+    if (accepts_gzip(accept_encoding)) {
+        compressed.replace_filename(filename + ".gz");
+        std::shared_ptr<const std::string> gzipped = sibling(compressed, mtime, entry.precompressed_gzip);
+        if (!gzipped) {
+            if (!entry.gzipped) entry.gzipped = std::make_shared<const std::string>(gzip(*entry.identity.bytes));
+            gzipped = entry.gzipped;
         }
+        use(std::move(gzipped), "gzip", "-gz");
     }
     return file;
 }

@@ -260,7 +260,7 @@ void Engine::Impl::offer(ActiveCall& call, int user_id) {
     const DeviceRecord* device = device_by_id(*agent(user_id).device_id);
     call.callee = line_party(*device);
     const QueueRecord* queue = call.queue_id ? queue_by_id(*call.queue_id) : nullptr;
-    call.ring_deadline = now + Millis{queue != nullptr ? queue->ring_timeout_seconds : 20} * 1000;
+    set_ring_deadline(call, now + Millis{queue != nullptr ? queue->ring_timeout_seconds : 20} * 1000);
     transition(call, CallInput{CallEvent::ring});
 }
 
@@ -327,7 +327,7 @@ void Engine::Impl::arm_far_end(ActiveCall& call, const std::string& far_number) 
     }
     // A busy or unknown number is known at once; an answer or a rejection takes a moment of ringing.
     const bool immediate = call.far_end == ActiveCall::FarEnd::busy || call.far_end == ActiveCall::FarEnd::invalid;
-    call.far_end_deadline = now + (immediate ? config.far_end_answer_ms / 4 : config.far_end_answer_ms);
+    set_far_end_deadline(call, now + (immediate ? config.far_end_answer_ms / 4 : config.far_end_answer_ms));
 }
 
 void Engine::Impl::far_end_acts(ActiveCall& call) {
@@ -348,13 +348,16 @@ void Engine::Impl::far_end_acts(ActiveCall& call) {
 std::optional<int> Engine::Impl::choose_agent(int queue_id) {
     std::optional<int> chosen;
     const MembershipRecord* chosen_membership = nullptr;
-    for (const MembershipRecord& m : directory.memberships) {
-        if (m.queue_id != queue_id || m.suspended) continue;
+    const auto members = members_by_queue.find(queue_id);
+    if (members == members_by_queue.end()) return chosen;
+    for (const std::size_t i : members->second) {
+        const MembershipRecord& m = directory.memberships[i];
+        if (m.suspended) continue;
         const Agent& a = agent(m.user_id);
         if (a.status != AgentStatus::READY || !a.device_id || has_calls(m.user_id)) continue;
-        const bool provisioned = std::any_of(sessions.begin(), sessions.end(), [&](const auto& entry) {
-            return entry.second.user_id == m.user_id && entry.second.state == AppState::READY;
-        });
+        const std::vector<Session*> own = sessions_of(m.user_id);
+        const bool provisioned =
+            std::any_of(own.begin(), own.end(), [](const Session* s) { return s->state == AppState::READY; });
         if (!provisioned) continue;
         const bool better = !chosen || m.priority < chosen_membership->priority ||
                             (m.priority == chosen_membership->priority &&

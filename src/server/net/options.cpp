@@ -70,6 +70,14 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
             if (!listen) return Unexpected(listen.error());
             options.host = listen->first;
             options.port = listen->second;
+        } else if (flag == "--max-connections") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            std::size_t count = 0;
+            const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), count);
+            if (ec != std::errc() || end != v->data() + v->size() || count == 0)
+                return Unexpected("--max-connections wants a positive number, got \"" + *v + "\"");
+            options.max_connections = count;
         } else if (flag == "--data" || flag == "--cert" || flag == "--key" || flag == "--dist" || flag == "--www" ||
                    flag == "--allowed-origin" || flag == "--sso-secret" || flag == "--region" ||
                    flag == "--rest-client") {
@@ -118,6 +126,8 @@ std::string usage(const std::string& program) {
   --sso-secret SECRET       shared SSO secret (or the UCSD_SSO_SECRET environment variable)
   --rest-client ID:SECRET   a REST API client (repeatable)
   --region CC               default region for phone numbers without a country code (default CZ)
+  --max-connections N       hold at most N connections (default: what the file-descriptor limit allows,
+                            raised to its hard limit at start-up); beyond them new ones get HTTP 503
   --help                    this text
 )";
 }

@@ -10,7 +10,6 @@
 //   waiting in a queue  the caller hears music on hold
 //   several calls       a talking call wins over held ones (a consultation while the caller waits)
 
-#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -25,7 +24,8 @@ struct Endpoint {
     bool simulated = false;  // ucsd plays and hears for it (the sandbox's callers and called numbers)
 
     friend bool operator==(const Endpoint& a, const Endpoint& b) { return a.id == b.id; }
-    friend std::strong_ordering operator<=>(const Endpoint& a, const Endpoint& b) { return a.id <=> b.id; }
+    // (Emscripten 3.1.6's libc++ has no operator<=> for std::string.)
+    friend bool operator<(const Endpoint& a, const Endpoint& b) { return a.id < b.id; }
 };
 
 enum class LegState : std::uint8_t { waiting, ringing, talking, held, ended };

@@ -1,5 +1,6 @@
 #include "server/net/server.hpp"
 
+#include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
 #include "server/net/log.hpp"
 #include "server/net/router.hpp"
@@ -8,12 +9,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <array>
 #include <chrono>
+#include <memory>
 #include <csignal>
 #include <optional>
 #include <stdexcept>
@@ -44,13 +48,55 @@ asio::ssl::context make_tls_context(const std::filesystem::path& cert_file, cons
     return tls;
 }
 
+// The answer to a connection over the per-address cap, written before anything is read; the request
+// the client sends meanwhile is read and dropped until it closes (or 2 s pass), so closing does not
+// reset the connection before the client has read the answer. On a TLS port the client would read
+// these bytes as a broken handshake, so there the connection is only closed.
+void refuse_over_cap(tcp::socket socket, std::size_t cap, bool plain) {
+    if (!plain) return;  // the socket closes as it goes out of scope
+    const std::string body = R"({"error":{"code":"TOO_MANY_CONNECTIONS","message":"at most )" + std::to_string(cap) +
+                             R"( open connections from one address"}})";
+    struct Refusal {
+        explicit Refusal(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+        tcp::socket socket;
+        asio::steady_timer timer;
+        std::string text;
+        std::array<char, 1024> sink{};
+        void drain(const std::shared_ptr<Refusal>& self) {
+            socket.async_read_some(asio::buffer(sink), [self](const boost::system::error_code& ec, std::size_t) {
+                if (ec) {
+                    self->timer.cancel();  // the client closed (or the socket failed): close now
+                    return;
+                }
+                self->drain(self);
+            });
+        }
+    };
+    auto refusal = std::make_shared<Refusal>(std::move(socket));
+    refusal->text = "HTTP/1.1 429 Too Many Requests\r\nServer: ucsd\r\nContent-Type: application/json; charset=utf-8\r\n"
+                    "Cache-Control: no-store\r\nRetry-After: 10\r\nConnection: close\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+    asio::async_write(refusal->socket, asio::buffer(refusal->text), [refusal](const boost::system::error_code& ec, std::size_t) {
+        if (ec) return;
+        boost::system::error_code ignored;
+        refusal->socket.shutdown(tcp::socket::shutdown_send, ignored);
+        refusal->timer.expires_after(std::chrono::seconds(2));
+        refusal->timer.async_wait([refusal](const boost::system::error_code&) {
+            boost::system::error_code ignored_close;
+            refusal->socket.close(ignored_close);
+        });
+        refusal->drain(refusal);
+    });
+}
+
 }  // namespace
 
 struct Server::Impl {
     Impl(const ServerConfig& config, Engine& engine, RestApi& api)
         : hub(io, engine, api),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
-          context{hub, router, config.allowed_origins} {
+          context{hub, router, config.allowed_origins},
+          limits(config.max_connections_per_address) {
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
         listen(config.host, config.port);
     }
@@ -85,12 +131,20 @@ struct Server::Impl {
                 });
                 return;
             }
+            std::string address = peer_address(socket);
+            std::optional<ConnectionSlot> slot = limits.acquire(address);
+            if (!slot) {
+                log_line("refused a connection from " + address + ": " + std::to_string(limits.max_per_address()) +
+                         " open already");
+                refuse_over_cap(std::move(socket), limits.max_per_address(), !tls);
+                return accept();
+            }
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);  // small JSON frames: latency matters
             if (tls)
-                start_tls_session(std::move(socket), *tls, context);
+                start_tls_session(std::move(socket), std::move(address), std::move(*slot), *tls, context);
             else
-                start_plain_session(std::move(socket), context);
+                start_plain_session(std::move(socket), std::move(address), std::move(*slot), context);
             accept();
         });
     }
@@ -122,6 +176,7 @@ struct Server::Impl {
     Hub hub;
     Router router;
     SessionContext context;
+    ConnectionLimits limits;
     std::optional<asio::ssl::context> tls;
     tcp::acceptor acceptor{io};
     asio::steady_timer retry{io};

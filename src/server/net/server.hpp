@@ -23,6 +23,8 @@ struct ServerConfig {
     std::filesystem::path dist_dir;            // /operator/
     std::filesystem::path crm_dir;             // /
     std::filesystem::path console_dir;         // /sandbox/
+    // Open connections (HTTP and WebSocket) per client address; one more is refused with 429. 0: no cap.
+    std::size_t max_connections_per_address = 256;
 };
 
 class Server {

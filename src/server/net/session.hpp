@@ -3,6 +3,7 @@
 // plain and TLS variants are compiled in separate translation units (session_plain.cpp,
 // session_tls.cpp) because each instantiates all of Beast's HTTP and WebSocket machinery.
 
+#include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
 #include "server/net/router.hpp"
 
@@ -24,7 +25,14 @@ struct SessionContext {
     std::vector<std::string> allowed_origins;  // empty: any
 };
 
-void start_plain_session(boost::asio::ip::tcp::socket socket, SessionContext& context);
-void start_tls_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, SessionContext& context);
+// `address` is the peer's (peer_address); `slot` is its place under the per-address cap, held for the
+// connection's life.
+void start_plain_session(boost::asio::ip::tcp::socket socket, std::string address, ConnectionSlot slot,
+                         SessionContext& context);
+void start_tls_session(boost::asio::ip::tcp::socket socket, std::string address, ConnectionSlot slot,
+                       boost::asio::ssl::context& tls, SessionContext& context);
+
+// The peer's address as the engine wants it: IPv4 in dotted form even on a dual-stack socket.
+std::string peer_address(const boost::asio::ip::tcp::socket& socket);
 
 }  // namespace ucs::server::net

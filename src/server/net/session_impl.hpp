@@ -76,8 +76,8 @@ inline bool origin_allowed(const std::vector<std::string>& allowed, std::string_
 template <class Stream>
 class WebSocketSession : public Connection, public std::enable_shared_from_this<WebSocketSession<Stream>> {
 public:
-    WebSocketSession(Stream&& stream, SessionContext& context, std::string address)
-        : ws_(std::move(stream)), context_(context), address_(std::move(address)) {}
+    WebSocketSession(Stream&& stream, SessionContext& context, std::string address, ConnectionSlot slot)
+        : ws_(std::move(stream)), context_(context), address_(std::move(address)), slot_(std::move(slot)) {}
 
     void run(http::request<http::string_body> request) {
         // Handshake and idle timeouts with keep-alive pings; the engine adds its own heartbeat.
@@ -199,6 +199,7 @@ private:
     websocket::stream<Stream> ws_;
     SessionContext& context_;
     std::string address_;
+    ConnectionSlot slot_;  // this connection's place under the per-address cap
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<const std::string>> queue_;  // front: being written
     std::size_t queued_bytes_ = 0;
@@ -215,8 +216,9 @@ template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     template <class... StreamArgs>
-    HttpSession(SessionContext& context, std::string address, StreamArgs&&... stream_args)
-        : stream_(std::forward<StreamArgs>(stream_args)...), context_(context), address_(std::move(address)) {}
+    HttpSession(SessionContext& context, std::string address, ConnectionSlot slot, StreamArgs&&... stream_args)
+        : stream_(std::forward<StreamArgs>(stream_args)...), context_(context), address_(std::move(address)),
+          slot_(std::move(slot)) {}
 
     void run() {
         if constexpr (is_tls<Stream>) {
@@ -271,7 +273,8 @@ private:
             }
             // The WebSocket stream keeps its own timeouts; the HTTP ones would cut it off.
             beast::get_lowest_layer(stream_).expires_never();
-            std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_)->run(std::move(request));
+            std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_, std::move(slot_))
+                ->run(std::move(request));
             return;
         }
 
@@ -324,19 +327,9 @@ private:
     Stream stream_;
     SessionContext& context_;
     std::string address_;
+    ConnectionSlot slot_;  // passed on to the WebSocket session after an upgrade
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
 };
-
-// The peer's address as the engine wants it: IPv4 in dotted form even on a dual-stack socket.
-inline std::string peer_address(const asio::ip::tcp::socket& socket) {
-    beast::error_code ec;
-    const auto endpoint = socket.remote_endpoint(ec);
-    if (ec) return {};
-    const auto address = endpoint.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
-    return address.to_string();
-}
 
 }  // namespace ucs::server::net::detail

@@ -55,6 +55,7 @@ class Run:
         self.placed = 0
         self.restart_ms = []
         self.resumes = 0
+        self.kills_mid_call = 0  # kills while the cycle's last call was still going
         self.replayed = 0
         self.expired = 0  # resumes refused (the session had ended): a fresh login instead
         self.duplicates = 0
@@ -154,8 +155,14 @@ class Run:
             agent, session, seq = await self.one_call(agent, session, seq, cut=call < cuts_here)
         await self.pump(agent, seq, 0.05)
         # Kill at a random moment of one more call: before, during or after its hangup.
+        placed = self.placed
         task = asyncio.create_task(self.one_call(agent, session, seq))
-        await asyncio.sleep(self.rng.random() * 0.05)
+        waited = 0.0
+        while self.placed == placed and not task.done() and waited < 3:  # the call exists...
+            await asyncio.sleep(0.002)
+            waited += 0.002
+        await asyncio.sleep(self.rng.random() * 0.03)  # ...then ringing, answered or hanging up
+        self.kills_mid_call += 1 if self.placed > placed and not task.done() else 0
         self.server.kill9()
         try:
             await asyncio.wait_for(task, 5)
@@ -190,7 +197,8 @@ class Run:
         if self.gaps:
             self.failures.append(f"{self.gaps} gaps in the event seq")
         elapsed = time.monotonic() - began
-        print(f"chaos: {self.args.kills} kill -9 + restarts, {self.resumes + self.expired} socket cuts "
+        print(f"chaos: {self.args.kills} kill -9 + restarts ({self.kills_mid_call} in the middle of a call), "
+              f"{self.resumes + self.expired} socket cuts "
               f"({self.resumes} resumed, {self.expired} refused and logged in again), {elapsed:.0f} s")
         print(f"chaos: {self.placed} calls placed, {len(self.hangups)} call.hangup seen by the client, "
               f"{len(self.hangups) - len(missing)} of them in history after restart, {len(missing)} missing")

@@ -22,7 +22,7 @@ run_suite() {
 run_suite "native unit tests (ctest, native-debug)" ctest --preset native-debug --progress
 run_suite "wasm unit tests (ctest, wasm-release under node)" ctest --preset wasm-release --progress
 # The same suites (but the browser end to end) with ASan + UBSan, plus the fuzz corpora replayed;
-# then each libFuzzer target for a bounded time (UCS_FUZZ_SECONDS each, default 25).
+# then each libFuzzer target for a bounded time (UCS_FUZZ_SECONDS each, default 20).
 run_suite "sanitizer tests (ctest, native-asan: ASan + UBSan)" ctest --preset native-asan --progress -j2
 run_suite "fuzzing (tests/fuzz, libFuzzer, bounded)" "$repo/toolchain/fuzz.sh"
 run_suite "artifact sizes (bench/size)" "$repo/bench/size"

@@ -45,9 +45,11 @@ void read_transcript(const std::string& name, Transcript& out) {
         if (text.starts_with("config ")) out.config = json::parse(text.substr(7)).as_object();
         if (text.starts_with("environment ")) {
             const json::object environment = json::parse(text.substr(12)).as_object();
-            if (const auto* id = environment.if_contains("url_identifier")) out.environment.url_identifier = std::string(id->as_string());
+            if (const auto* id = environment.if_contains("url_identifier"))
+                out.environment.url_identifier = std::string(id->as_string());
             if (const auto* cookies = environment.if_contains("cookies")) {
-                for (const auto& [key, value] : cookies->as_object()) out.environment.cookies[std::string(key)] = std::string(value.as_string());
+                for (const auto& [key, value] : cookies->as_object())
+                    out.environment.cookies[std::string(key)] = std::string(value.as_string());
             }
         }
     }
@@ -83,13 +85,15 @@ public:
         origin.script_url = "http://127.0.0.1:8080/operator/operator-v4.0.0.js";
         agent::Environment environment = t.environment;
         environment.origin = origin;
-        agent_ = std::make_unique<agent::Agent>(agent::parse_config(t.config, origin, warnings), std::move(environment), random_);
+        agent_ = std::make_unique<agent::Agent>(agent::parse_config(t.config, origin, warnings), std::move(environment),
+                                                random_);
     }
 
     void replay(const std::string& input) {
         const auto space = input.find(' ');
         const std::string_view verb = std::string_view(input).substr(0, space);
-        const std::string_view rest = space == std::string::npos ? std::string_view{} : std::string_view(input).substr(space + 1);
+        const std::string_view rest =
+            space == std::string::npos ? std::string_view{} : std::string_view(input).substr(space + 1);
         if (verb == "start") agent_->start(now_);
         if (verb == "open") agent_->socket_open(now_);
         if (verb == "closed") agent_->socket_closed(now_);
@@ -142,11 +146,16 @@ public:
 
     static const char* timer_name(agent::Timer timer) {
         switch (timer) {
-        case agent::Timer::reconnect: return "reconnect";
-        case agent::Timer::heartbeat: return "heartbeat";
-        case agent::Timer::history_debounce: return "history_debounce";
-        case agent::Timer::notification_expiry: return "notification_expiry";
-        case agent::Timer::early_calls: return "early_calls";
+            case agent::Timer::reconnect:
+                return "reconnect";
+            case agent::Timer::heartbeat:
+                return "heartbeat";
+            case agent::Timer::history_debounce:
+                return "history_debounce";
+            case agent::Timer::notification_expiry:
+                return "notification_expiry";
+            case agent::Timer::early_calls:
+                return "early_calls";
         }
         return "?";
     }
@@ -162,9 +171,11 @@ private:
         for (const auto& effect : agent_->take_effects()) {
             if (const auto* settle = std::get_if<agent::SettlePromise>(&effect)) {
                 fuzz::require(settled_.insert(settle->promise).second, "a promise is settled twice",
-                              "promise #" + std::to_string(settle->promise) + " settled again with " + json::serialize(settle->value));
+                              "promise #" + std::to_string(settle->promise) + " settled again with " +
+                                  json::serialize(settle->value));
             }
-            if (const auto* send = std::get_if<agent::SendFrame>(&effect)) fuzz::require_json(send->text, "a frame the bar sends");
+            if (const auto* send = std::get_if<agent::SendFrame>(&effect))
+                fuzz::require_json(send->text, "a frame the bar sends");
         }
     }
 
@@ -183,7 +194,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Point& point = corpus.points[data[0] % corpus.points.size()];
     Run run(*point.transcript);
     for (std::size_t i = 0; i < point.inputs; ++i) run.replay(point.transcript->inputs[i]);
-    for (const std::string_view line : fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1))) {
+    for (const std::string_view line :
+         fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1))) {
         run.fuzz_line(line);
     }
     run.render();

@@ -28,13 +28,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
     switch (data[0] % 7) {
-    case 0: round_trip<ucs::Call>(text); break;
-    case 1: round_trip<ucs::User>(text); break;
-    case 2: round_trip<ucs::Queue>(text); break;
-    case 3: round_trip<ucs::Device>(text); break;
-    case 4: round_trip<ucs::AgentState>(text); break;
-    case 5: round_trip<ucs::ReadyState>(text); break;
-    case 6: round_trip<ucs::HistoryEntry>(text); break;
+        case 0:
+            round_trip<ucs::Call>(text);
+            break;
+        case 1:
+            round_trip<ucs::User>(text);
+            break;
+        case 2:
+            round_trip<ucs::Queue>(text);
+            break;
+        case 3:
+            round_trip<ucs::Device>(text);
+            break;
+        case 4:
+            round_trip<ucs::AgentState>(text);
+            break;
+        case 5:
+            round_trip<ucs::ReadyState>(text);
+            break;
+        case 6:
+            round_trip<ucs::HistoryEntry>(text);
+            break;
     }
     return 0;
 }

@@ -24,7 +24,8 @@ class CountingRandom final : public server::Random {
 public:
     std::string bytes(std::size_t count) override {
         std::string out(count, '\0');
-        for (char& c : out) c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
+        for (char& c : out)
+            c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
         return out;
     }
 
@@ -35,17 +36,22 @@ private:
 class SimplePhoneNumbers final : public server::PhoneNumbers {
 public:
     std::optional<std::string> to_e164(std::string_view number) const override {
-        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos) return "+420" + std::string(number);
+        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos)
+            return "+420" + std::string(number);
         return std::nullopt;
     }
 };
 
 struct World {
-    World() : store(server::demo_directory(random)), engine(config(), store, phones, random, now), api(api_config(), engine, random) {
+    World()
+        : store(server::demo_directory(random)),
+          engine(config(), store, phones, random, now),
+          api(api_config(), engine, random) {
         server::Output ignored;
-        auto token = api.handle({"POST", "/login/oauth2/token",
-                                 R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})", "", "127.0.0.1"},
-                                now, ignored);
+        auto token = api.handle(
+            {"POST", "/login/oauth2/token",
+             R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})", "", "127.0.0.1"},
+            now, ignored);
         bearer = "Bearer " + std::string(token.body.at("access_token").as_string());
     }
     static server::EngineConfig config() {
@@ -100,8 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const json::value parsed = fuzz::require_json(body, "a REST body");
     if (response.status >= 400) {
         const json::object* error = parsed.is_object() ? parsed.as_object().if_contains("error") != nullptr
-                                                              ? parsed.as_object().at("error").if_object()
-                                                              : nullptr
+                                                             ? parsed.as_object().at("error").if_object()
+                                                             : nullptr
                                                        : nullptr;
         fuzz::require(error != nullptr && error->contains("code") && error->contains("message"),
                       "a REST error body is {\"error\":{\"code\",\"message\"}}", body);

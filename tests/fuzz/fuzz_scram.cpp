@@ -22,7 +22,8 @@ bool asks_many_iterations(std::string_view message) {
         while (digits < message.size() && message[digits] == '0') ++digits;  // leading zeros
         std::size_t end = digits;
         while (end < message.size() && message[end] >= '0' && message[end] <= '9') ++end;
-        if (end - digits > 4 || (end > digits && std::stoi(std::string(message.substr(digits, end - digits))) > 4096)) return true;
+        if (end - digits > 4 || (end > digits && std::stoi(std::string(message.substr(digits, end - digits))) > 4096))
+            return true;
     }
     return false;
 }
@@ -33,31 +34,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) return 0;
     const std::string_view message(reinterpret_cast<const char*>(data) + 1, size - 1);
     switch (data[0] % 3) {
-    case 0: {
-        const auto first = scram::parse_client_first(message);
-        if (first) {
-            ucs::fuzz::require(first->bare.find("r=" + first->nonce) != std::string::npos, "client-first's bare part holds its nonce",
-                               message);
+        case 0: {
+            const auto first = scram::parse_client_first(message);
+            if (first) {
+                ucs::fuzz::require(first->bare.find("r=" + first->nonce) != std::string::npos,
+                                   "client-first's bare part holds its nonce", message);
+            }
+            break;
         }
-        break;
-    }
-    case 1: {
-        auto first = scram::parse_client_first("n,,n=agent1,r=fuzznonce");
-        ucs::fuzz::require(first.has_value(), "a well-formed client-first parses");
-        scram::ServerExchange exchange(std::move(first).value(), verifier(), "servernonce");
-        const auto final = exchange.verify_client_final(message);
-        // Only the password "demo" can prove; the fuzzer does not know the keys' bytes.
-        ucs::fuzz::require(!final.has_value(), "a fuzzed client-final is accepted as a proof", message);
-        break;
-    }
-    case 2: {
-        if (asks_many_iterations(message)) return 0;
-        const std::size_t split = message.find('\n');
-        scram::Client client("agent1", "demo", "fuzznonce", 2);
-        const auto client_final = client.client_final(message.substr(0, split));
-        if (client_final && split != std::string_view::npos) (void)client.verify_server_final(message.substr(split + 1));
-        break;
-    }
+        case 1: {
+            auto first = scram::parse_client_first("n,,n=agent1,r=fuzznonce");
+            ucs::fuzz::require(first.has_value(), "a well-formed client-first parses");
+            scram::ServerExchange exchange(std::move(first).value(), verifier(), "servernonce");
+            const auto final = exchange.verify_client_final(message);
+            // Only the password "demo" can prove; the fuzzer does not know the keys' bytes.
+            ucs::fuzz::require(!final.has_value(), "a fuzzed client-final is accepted as a proof", message);
+            break;
+        }
+        case 2: {
+            if (asks_many_iterations(message)) return 0;
+            const std::size_t split = message.find('\n');
+            scram::Client client("agent1", "demo", "fuzznonce", 2);
+            const auto client_final = client.client_final(message.substr(0, split));
+            if (client_final && split != std::string_view::npos)
+                (void)client.verify_server_final(message.substr(split + 1));
+            break;
+        }
     }
     return 0;
 }

@@ -28,7 +28,8 @@ class CountingRandom final : public server::Random {
 public:
     std::string bytes(std::size_t count) override {
         std::string out(count, '\0');
-        for (char& c : out) c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
+        for (char& c : out)
+            c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
         return out;
     }
 
@@ -39,7 +40,8 @@ private:
 class SimplePhoneNumbers final : public server::PhoneNumbers {
 public:
     std::optional<std::string> to_e164(std::string_view number) const override {
-        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos) return "+420" + std::string(number);
+        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos)
+            return "+420" + std::string(number);
         if (number.size() > 8 && number.front() == '+') return std::string(number);
         return std::nullopt;
     }
@@ -53,11 +55,15 @@ server::EngineConfig fuzz_config() {
 }
 
 struct World {
-    World() : store(server::demo_directory(random)), engine(fuzz_config(), store, phones, random, now), api(api_config(), engine, random) {
+    World()
+        : store(server::demo_directory(random)),
+          engine(fuzz_config(), store, phones, random, now),
+          api(api_config(), engine, random) {
         server::Output ignored;
-        auto token = api.handle({"POST", "/login/oauth2/token",
-                                 R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})", "", "127.0.0.1"},
-                                now, ignored);
+        auto token = api.handle(
+            {"POST", "/login/oauth2/token",
+             R"({"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"})", "", "127.0.0.1"},
+            now, ignored);
         bearer = "Bearer " + std::string(token.body.at("access_token").as_string());
     }
     static server::ApiConfig api_config() {
@@ -78,7 +84,8 @@ struct World {
     }
     server::HttpResponse http(std::string method, std::string target, std::string body = {}) {
         server::Output out;
-        auto response = api.handle({std::move(method), std::move(target), std::move(body), bearer, "127.0.0.1"}, now, out);
+        auto response =
+            api.handle({std::move(method), std::move(target), std::move(body), bearer, "127.0.0.1"}, now, out);
         deliver(out);
         return response;
     }

@@ -18,18 +18,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const std::int64_t window : {std::int64_t{300}, INT64_MAX}) {
             const auto verified = ucs::auth::verify_sso_token(token, secret, username, now, window);
             if (verified) {
-                ucs::fuzz::require(ucs::auth::make_sso_token(secret, username, *verified) == token ||
-                                       // base64 with or without padding and the like: same bytes decoded
-                                       ucs::auth::verify_sso_token(ucs::auth::make_sso_token(secret, username, *verified), secret,
-                                                                   username, now, window).has_value(),
-                                   "a token that verifies is the one made for its username and time", token);
+                ucs::fuzz::require(
+                    ucs::auth::make_sso_token(secret, username, *verified) == token ||
+                        // base64 with or without padding and the like: same bytes decoded
+                        ucs::auth::verify_sso_token(ucs::auth::make_sso_token(secret, username, *verified), secret,
+                                                    username, now, window)
+                            .has_value(),
+                    "a token that verifies is the one made for its username and time", token);
             }
         }
     }
     if (!username.empty() && username.size() < 200) {
         std::int64_t t = 0;
         std::memcpy(&t, data, std::min<std::size_t>(sizeof t, size));
-        t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) % 4'000'000'000U);  // 1970..2096: tokens carry no sign
+        t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) %
+                                      4'000'000'000U);  // 1970..2096: tokens carry no sign
         const std::string made = ucs::auth::make_sso_token(secret, username, t);
         const auto back = ucs::auth::verify_sso_token(made, secret, username, t, 300);
         ucs::fuzz::require(back.has_value() && *back == t, "a token made now verifies now", made);

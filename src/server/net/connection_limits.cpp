@@ -34,7 +34,9 @@ ConnectionSlot& ConnectionSlot::operator=(ConnectionSlot&& other) noexcept {
     return *this;
 }
 
-ConnectionSlot::~ConnectionSlot() { release(); }
+ConnectionSlot::~ConnectionSlot() {
+    release();
+}
 
 void ConnectionSlot::release() noexcept {
     if (!counts_) return;

@@ -55,6 +55,7 @@ class Run:
         self.placed = 0
         self.restart_ms = []
         self.resumes = 0
+        self.last_sso = 0
         self.kills_mid_call = 0  # kills while the cycle's last call was still going
         self.replayed = 0
         self.expired = 0  # resumes refused (the session had ended): a fresh login instead
@@ -65,7 +66,10 @@ class Run:
     async def login(self):
         agent = await Agent.connect(self.server.ws_url)
         hello = await agent.ok("hello", {"protocol": "ucs-agent/1", "client": "chaos"})
-        await agent.ok("sso", {"username": "agent1", "token": sso_token("agent1"),
+        # SSO tokens are single-use, across restarts too: each login gets a later timestamp than the
+        # last (running ahead of the clock when logins come faster than one a second; 300 s allowed).
+        self.last_sso = max(self.last_sso + 1, int(time.time()))
+        await agent.ok("sso", {"username": "agent1", "token": sso_token("agent1", timestamp=self.last_sso),
                                "autologout": True})
         await agent.ok("identifier", {"identifier": "101"})
         await agent.ok("provision")

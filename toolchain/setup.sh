@@ -18,6 +18,7 @@ as_root() {
 apt_packages=(
   build-essential cmake ninja-build pkg-config git python3 python3-websockets
   clang-format clang-tidy
+  clang libclang-rt-14-dev  # the native-asan preset: ASan + UBSan, and libFuzzer for tests/fuzz
   emscripten
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev libsqlite3-dev libsqlitecpp-dev

@@ -9,7 +9,7 @@ source "$repo/toolchain/env.sh"
 cd "$repo"
 
 "$repo/toolchain/setup.sh" || exit 1
-"$repo/toolchain/build.sh" native-debug wasm-release || exit 1
+"$repo/toolchain/build.sh" native-debug wasm-release native-asan || exit 1
 
 failed=()
 run_suite() {
@@ -21,6 +21,10 @@ run_suite() {
 
 run_suite "native unit tests (ctest, native-debug)" ctest --preset native-debug --progress
 run_suite "wasm unit tests (ctest, wasm-release under node)" ctest --preset wasm-release --progress
+# The same suites (but the browser end to end) with ASan + UBSan, plus the fuzz corpora replayed;
+# then each libFuzzer target for a bounded time (UCS_FUZZ_SECONDS each, default 20).
+run_suite "sanitizer tests (ctest, native-asan: ASan + UBSan)" ctest --preset native-asan --progress -j2
+run_suite "fuzzing (tests/fuzz, libFuzzer, bounded)" "$repo/toolchain/fuzz.sh"
 run_suite "artifact sizes (bench/size)" "$repo/bench/size"
 
 printf '\n'

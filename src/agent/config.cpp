@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 
 namespace ucs::agent {
 
@@ -101,8 +102,11 @@ public:
         std::int64_t number = 0;
         if (v->is_int64()) {
             number = v->get_int64();
-        } else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) {
-            number = static_cast<std::int64_t>(v->get_double());
+        } else if (v->is_double()) {
+            // Range first: casting a double outside int64's range (1e300) is undefined behaviour.
+            const double d = v->get_double();
+            if (!(d >= 1 && d <= 65535) || d != std::floor(d)) return wrong(key, "a port number", *v);
+            number = static_cast<std::int64_t>(d);
         } else if (v->is_string()) {
             const std::string_view text = v->get_string();
             const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);

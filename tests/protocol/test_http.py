@@ -271,6 +271,19 @@ class Routing(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "application/json; charset=utf-8")
         self.assertEqual(json.loads(body), {"error": {"code": "NOT_FOUND", "message": "no such path: /x"}})
 
+    def test_error_bodies_are_valid_utf8_json_when_the_path_holds_invalid_bytes(self):
+        # The path was once echoed raw into the JSON body.
+        for request in [b"GET /x\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"GET /api/v1.0/\xc0\xaf HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"GET /api/v1.0/%FF HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"DELETE /api/v1.0/\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"PUT /crm\xe2\x82.js HTTP/1.1\r\nHost: x\r\n\r\n"]:
+            with self.subTest(request=request):
+                status, body = raw_http(request)
+                self.assertIn(status, (400, 401, 404, 405))
+                message = json.loads(body.decode("utf-8", errors="strict"))["error"]["message"]
+                self.assertTrue(message)
+
     def test_the_example_crm_page_is_served_at_the_root(self):
         status, headers, body = fetch("GET", "/")
         self.assertEqual(status, 200)
@@ -458,6 +471,36 @@ class Origins(unittest.TestCase):
             self.assertEqual((status, error_code(body)), (403, "ORIGIN_NOT_ALLOWED"))
 
 
+class ConnectionCap(unittest.TestCase):
+    def test_a_connection_over_the_per_address_cap_gets_a_json_429_and_a_closed_one_frees_its_place(self):
+        with Ucsd("--max-connections-per-address", "3") as server:
+            held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
+            try:
+                # The three are open (each answers a request on its keep-alive connection).
+                for sock in held:
+                    sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+                    response = http.client.HTTPResponse(sock)
+                    response.begin()
+                    self.assertEqual(response.status, 404)
+                    response.read()
+                status, headers, body = fetch("GET", "/", server=server)
+                self.assertEqual(status, 429)
+                self.assertEqual(headers["Retry-After"], "10")
+                self.assertEqual(json.loads(body), {"error": {"code": "TOO_MANY_CONNECTIONS",
+                                                              "message": "at most 3 open connections from one address"}})
+                held.pop().close()
+                for _ in range(50):  # the server notices the close on its next read
+                    status, _, _ = fetch("GET", "/crm.js", server=server)
+                    if status == 200:
+                        break
+                    time.sleep(0.05)
+                self.assertEqual(status, 200)
+            finally:
+                for sock in held:
+                    sock.close()
+            self.assertIn("refused a connection from 127.0.0.1", server.stderr())
+
+
 class Lifecycle(unittest.TestCase):
     def test_sigterm_stops_the_server_cleanly_with_a_websocket_open(self):
         server = Ucsd().start()
@@ -485,7 +528,7 @@ class Capacity(unittest.TestCase):
     def assert_server_full(self, server):
         status, headers, body = fetch("GET", "/api/v1.0/status", server=server)
         self.assertEqual(status, 503)
-        self.assertEqual(headers["Content-Type"], "application/json")
+        self.assertEqual(headers["Content-Type"], "application/json; charset=utf-8")  # like every JSON answer
         self.assertEqual(json.loads(body)["error"]["code"], "SERVER_FULL")
 
     def test_beyond_max_connections_new_connections_get_a_json_503_and_the_server_carries_on(self):

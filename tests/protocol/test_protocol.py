@@ -199,6 +199,10 @@ class ProtocolTest(unittest.TestCase):
                 '{"jsonrpc":"2.0","id":1,"method":"sso","params":[]}', '{"jsonrpc":"2.0","id":1,"method":"dial"}',
                 "[" * 5000 + "]" * 5000, '{"a":' * 100 + "1" + "}" * 100, "\u0000\u0001",
                 '{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}', " " * 70000,
+                # Malformed credentials: errors, but not failed logins (no lock-out of the address).
+                '{"jsonrpc":"2.0","id":1,"method":"sso","params":{"username":"agent3","token":"%%%"}}',
+                '{"jsonrpc":"2.0","id":1,"method":"login","params":{"username":"agent3","client_first":"garbage"}}',
+                '{"jsonrpc":"2.0","id":1,"method":"login.proof","params":{"client_final":"garbage"}}',
             ]
             answered = closed = 0
             for i in range(1000):
@@ -223,6 +227,9 @@ class ProtocolTest(unittest.TestCase):
             await bob.ok("ping")
             self.server.rest("POST", "/api/v1.0/sandbox/calls", {"from": "601000999", "queue": 1})
             self.assertEqual((await bob.event("call.ringing"))["call"]["connected_username"], "agent2")
+            # A colleague behind the same address still logs in.
+            colleague = await Agent.connect(self.server.ws_url)
+            await colleague.ready("agent3", "103")
 
         self.run_async(scenario())
 

@@ -82,6 +82,25 @@ TEST_CASE("a parameter of the wrong type warns and keeps the default", "[agent][
     CHECK(warnings[2] == "ucsOperator: parameter \"headless\" should be a boolean, got a string; using the default");
 }
 
+TEST_CASE("a port number out of range or not whole warns and keeps the default", "[agent][config]") {
+    // 1e300 once reached a double-to-int64 cast (undefined behaviour; UBSan aborts the native-asan build).
+    std::vector<std::string> none;
+    const std::string default_port = parse(R"({"api":{"hostname":"ucs"}})", none).api.port;
+    for (const char* port : {"1e300", "-1e300", "9.3e18", "65536", "0", "443.5", "-0.0", "1e-300"}) {
+        CAPTURE(port);
+        std::vector<std::string> warnings;
+        const Config config =
+            parse((std::string(R"({"api":{"hostname":"ucs","port":)") + port + "}}").c_str(), warnings);
+        REQUIRE(warnings.size() == 1);
+        CHECK(warnings[0] ==
+              "ucsOperator: parameter \"api.port\" should be a port number, got a number; using the default");
+        CHECK(config.api.port == default_port);
+    }
+    std::vector<std::string> warnings;
+    CHECK(parse(R"({"api":{"hostname":"ucs","port":8443.0}})", warnings).api.port == "8443");
+    CHECK(warnings.empty());
+}
+
 TEST_CASE("an unknown parameter warns, callbacks do not", "[agent][config]") {
     std::vector<std::string> warnings;
     parse(R"({"onReady":null,"onCallRinging":null,"autoLogin":true})", warnings);

@@ -8,6 +8,8 @@
 
 using ucs::test::hex;
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,18 @@ TEST_CASE("sso token from the future beyond the window is refused", "[auth]") {
 TEST_CASE("sso token window is configurable", "[auth]") {
     CHECK_FALSE(verify_sso_token(demo_token, "demo-sso-secret", "agent1", issued_at + 61, 60).has_value());
     CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", issued_at + 3000, 3600).has_value());
+}
+
+TEST_CASE("sso window arithmetic holds at the ends of the clock", "[auth]") {
+    // now ± window once overflowed int64 (UBSan aborts the native-asan build); found by tests/fuzz/fuzz_sso.
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    constexpr auto min = std::numeric_limits<std::int64_t>::min();
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", issued_at, max).has_value());
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", max, max).has_value());
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", min, max).error() == SsoError::outside_window);  // 2^63 + 1.7e9 s away
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", max).error() == SsoError::outside_window);
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", min).error() == SsoError::outside_window);
+    CHECK(verify_sso_token(demo_token, "demo-sso-secret", "agent1", issued_at, -1).error() == SsoError::outside_window);
 }
 
 TEST_CASE("sso token made with another secret is refused", "[auth]") {

@@ -1,6 +1,7 @@
 // The contact-centre engine on a fake clock: every rule of issue "ucsd" that does not need a socket.
 #include "core/json.hpp"
 #include "core/model.hpp"
+#include "core/utf8.hpp"
 #include "support/engine_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -288,6 +289,47 @@ TEST_CASE("failed logins are rate-limited per user", "[engine][auth]") {
     client = &h.connect();  // the old connection went silent and was closed
     client->hello();
     CHECK(error_code(fail_once()) == "BAD_CREDENTIALS");
+}
+
+TEST_CASE("a flood of malformed login frames from one address is not a failed login", "[engine][auth]") {
+    // 1,000 malformed frames from one NAT address once locked every agent behind it out for 5 minutes.
+    Harness h;
+    Client& flood = h.connect("192.0.2.7");
+    flood.hello();
+    for (int i = 0; i < 1000; ++i) {
+        switch (i % 5) {
+        case 0: flood.send_raw("not json"); break;
+        case 1: flood.error(method::sso, {{"username", "agent1"}, {"token", "%%% not a token"}}); break;
+        case 2: flood.error(method::login, {{"username", "agent1"}, {"client_first", "garbage"}}); break;
+        case 3: flood.error(method::login_proof, {{"client_final", "c=biws,r=x,p=x"}}); break;  // no login first
+        case 4: {
+            ucs::auth::scram::Client scram("agent1", "demo", "nonce-flood");
+            flood.ok(method::login, {{"username", "agent1"}, {"client_first", scram.client_first()}});
+            CHECK(error_code(flood.error(method::login_proof, {{"client_final", "garbage"}})) != "RATE_LIMITED");
+            break;
+        }
+        }
+    }
+    CHECK_FALSE(h.closed(flood));
+    Client& colleague = h.connect("192.0.2.7");
+    colleague.hello();
+    colleague.login_password("agent1", "demo");
+    Client& other = h.connect("192.0.2.7");
+    other.hello();
+    other.login_sso("agent2");
+}
+
+TEST_CASE("sso attempts on a server without sso are not failed logins", "[engine][auth]") {
+    ucs::server::EngineConfig config = ucs::test::demo_config();
+    config.sso_secret.clear();
+    Harness h(config);
+    Client& c = h.connect("192.0.2.8");
+    c.hello();
+    for (int i = 0; i < 30; ++i) {
+        const auto error = c.error(method::sso, {{"username", "agent1"}, {"token", "anything"}});
+        CHECK(error.at("data").at("reason") == "disabled");
+    }
+    c.login_password("agent1", "demo");
 }
 
 TEST_CASE_METHOD(GreetedClient, "a remember token logs in again until logout revokes it", "[engine][auth]") {
@@ -773,6 +815,29 @@ TEST_CASE("sandbox errors name the field and unknown ids get 404", "[engine][res
     CHECK(h.http("GET", "/api/v1.0/nothing").status == 404);
     CHECK(h.http("GET", "/api/v1.0/history").status == 400);
     CHECK(h.http("GET", "/api/v1.0/history?user=agent1&limit=ten").body.at("error").at("field") == "limit");
+}
+
+TEST_CASE("404 and 405 bodies are valid utf-8 json when the path holds invalid bytes", "[engine][rest]") {
+    // The path was once echoed raw: a JSON body that is not UTF-8.
+    Harness h;
+    struct Case {
+        const char* method;
+        const char* target;
+        int status;
+        bool replaced;  // raw invalid bytes in the echo become U+FFFD; %XX escapes are echoed as written
+    };
+    for (const auto& [method, target, status, replaced] :
+         {Case{"GET", "/api/v1.0/\xFF\xFE", 404, true}, Case{"GET", "/nowhere/\xC0\xAF", 404, true},
+          Case{"GET", "/api/v1.0/%FF%C3", 404, false}, Case{"GET", "/api/v1.0/sandbox/calls?\xFF", 405, true},
+          Case{"POST", "/api/v1.0/sandbox/calls/%FF%FE/answer", 404, true}}) {
+        CAPTURE(target);
+        const auto answer = h.http(method, target);
+        CHECK(answer.status == status);
+        const std::string body = json::serialize(answer.body);
+        CHECK(ucs::is_valid_utf8(body));
+        const bool has_replacement = json::parse(body).at("error").at("message").as_string().find("\xEF\xBF\xBD") != json::string::npos;
+        CHECK(has_replacement == replaced);
+    }
 }
 
 TEST_CASE_METHOD(AliceReady, "a direct call to an extension rings the paired agent and offhook answers it", "[engine][rest]") {

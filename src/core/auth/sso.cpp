@@ -62,7 +62,11 @@ Expected<std::int64_t, SsoError> verify_sso_token(std::string_view token, std::s
     const Sha1Digest expected = sso_digest(secret, username, stamp);
     if (CRYPTO_memcmp(expected.data(), payload->data(), sha1_digest_size) != 0) return Unexpected(SsoError::bad_signature);
     // Checked after the signature so an unauthenticated token never learns which window applies.
-    if (timestamp < now - window_seconds || timestamp > now + window_seconds) return Unexpected(SsoError::outside_window);
+    // |timestamp - now| in unsigned arithmetic: the distance between two int64s always fits a uint64,
+    // while now ± window may not fit an int64 (a window of INT64_MAX meant "any time" and overflowed).
+    const std::uint64_t distance = timestamp < now ? static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(timestamp)
+                                                   : static_cast<std::uint64_t>(timestamp) - static_cast<std::uint64_t>(now);
+    if (window_seconds < 0 || distance > static_cast<std::uint64_t>(window_seconds)) return Unexpected(SsoError::outside_window);
     return timestamp;
 }
 

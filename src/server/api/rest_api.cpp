@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "core/percent_encoding.hpp"
 #include "core/protocol.hpp"
+#include "core/utf8.hpp"
 
 #include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
@@ -21,14 +22,15 @@ namespace json = boost::json;
 
 namespace {
 
-HttpResponse error_response(int status, std::string_view code, std::string message, std::optional<std::string> field = {}) {
-    json::object error{{"code", code}, {"message", std::move(message)}};
+// Messages echo what the client sent (a path, an id), which may be any bytes: the body stays UTF-8.
+HttpResponse error_response(int status, std::string_view code, std::string_view message, std::optional<std::string> field = {}) {
+    json::object error{{"code", code}, {"message", to_valid_utf8(message)}};
     if (field) error["field"] = *field;
     return HttpResponse{status, json::object{{"error", std::move(error)}}};
 }
 
-HttpResponse bad_request(std::string message, std::string field) {
-    return error_response(400, "BAD_REQUEST", std::move(message), std::move(field));
+HttpResponse bad_request(std::string_view message, std::string field) {
+    return error_response(400, "BAD_REQUEST", message, std::move(field));
 }
 
 HttpResponse bad_field(const ParseError& error) {

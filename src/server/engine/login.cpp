@@ -99,8 +99,10 @@ RpcResult Engine::Impl::login_proof(RpcContext& request, const LoginProofParams&
     if (auto limited = refused_by_limit(pending.username, request.connection.address)) return Unexpected(std::move(*limited));
     auto server_final = pending.exchange.verify_client_final(params.client_final);
     if (!server_final || pending.user_id == 0) {
-        record_failed_login(pending.username, request.connection.address);
+        // Only a guess counts against the limits: a client_final that does not even parse is a broken
+        // client, and counting it would let one broken page behind a NAT lock out the whole office.
         if (server_final || server_final.error() == auth::scram::Error::bad_proof) {
+            record_failed_login(pending.username, request.connection.address);
             return rpc_fail(ErrorCode::bad_credentials, "invalid username or password");
         }
         return bad_param("params.client_final", auth::scram::to_string(server_final.error()));
@@ -136,15 +138,20 @@ RpcResult Engine::Impl::login_sso(RpcContext& request, const SsoParams& params) 
     std::erase_if(directory.used_sso_tokens, [&](const auto& entry) { return entry.second <= now; });
     const std::string token_hash(auth::as_bytes(auth::sha256(params.token)));
     const UserRecord* user = user_by_name(params.username);
-    auto refused = [&](const char* reason, const std::string& message) {
-        record_failed_login(params.username, request.connection.address);
+    // A refusal counts against the failed-login limits only when the token was a well-formed guess: a
+    // malformed token, or SSO switched off on this server, says nothing about anyone's secret.
+    auto refused = [&](const char* reason, const std::string& message, bool counts = true) {
+        if (counts) record_failed_login(params.username, request.connection.address);
         return rpc_fail(ErrorCode::sso_refused, message, {{"reason", reason}});
     };
-    if (config.sso_secret.empty()) return refused("disabled", "SSO is not configured on this server");
+    if (config.sso_secret.empty()) return refused("disabled", "SSO is not configured on this server", false);
     if (directory.used_sso_tokens.contains(token_hash)) return refused("replayed", "SSO token has been used already");
     auto verified = auth::verify_sso_token(params.token, config.sso_secret, params.username, now_seconds(),
                                            config.sso_window_seconds);
-    if (!verified) return refused(sso_refusal_reason(verified.error()), auth::to_string(verified.error()));
+    if (!verified) {
+        return refused(sso_refusal_reason(verified.error()), auth::to_string(verified.error()),
+                       verified.error() != auth::SsoError::malformed);
+    }
     if (user == nullptr) return refused("unknown_user", "no such user");
     // Remember it until its window has passed; after that the window refuses it anyway.
     const Millis forget_after = (*verified + config.sso_window_seconds + 1) * 1000;

@@ -54,6 +54,9 @@ int serve(const net::Options& options) {
     if (options.sso_secret) config.sso_secret = *options.sso_secret;
     for (const auto& [id, secret] : options.rest_clients) api_config.clients[id] = secret;
     if (config.sso_secret.empty()) net::log_line("SSO disabled: no --sso-secret");
+    config.max_failed_logins_per_user = options.max_failed_logins_per_user;
+    config.max_failed_logins_per_address = options.max_failed_logins_per_address;
+    config.failed_login_window_ms = options.failed_login_window_seconds * 1000;
 
     ucs::server::Engine engine(std::move(config), store, phone_numbers, random, net::now_ms());
     ucs::server::RestApi api(std::move(api_config), engine, random);
@@ -64,6 +67,7 @@ int serve(const net::Options& options) {
     server_config.cert_file = options.cert_file;
     server_config.key_file = options.key_file;
     server_config.allowed_origins = options.allowed_origins;
+    server_config.max_connections_per_address = options.max_connections_per_address;
     server_config.dist_dir = options.dist_dir;
     server_config.crm_dir = options.www_dir / "examples" / "crm-demo";
     server_config.console_dir = options.www_dir / "src" / "server" / "console";

@@ -28,6 +28,17 @@ Expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(std::s
     return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+// A whole number in [min, max] for `flag`.
+Expected<std::int64_t, std::string> parse_count(const std::string& flag, std::string_view text, std::int64_t min,
+                                                std::int64_t max) {
+    std::int64_t number = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc() || end != text.data() + text.size() || number < min || number > max)
+        return Unexpected(flag + " wants a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                          ", got \"" + std::string(text) + "\"");
+    return number;
+}
+
 }  // namespace
 
 Options default_options() {
@@ -103,6 +114,19 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
                     return Unexpected(std::string("--rest-client wants ID:SECRET"));
                 options.rest_clients[v->substr(0, colon)] = v->substr(colon + 1);
             }
+        } else if (flag == "--max-connections-per-address" || flag == "--max-failed-logins-per-user" ||
+                   flag == "--max-failed-logins-per-address" || flag == "--failed-login-window") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            const bool window = flag == "--failed-login-window";
+            const bool connections = flag == "--max-connections-per-address";
+            // A cap of 0 connections means none; 0 failed logins or a 0 s window would refuse every login.
+            auto number = parse_count(flag, *v, connections ? 0 : 1, window ? 86'400 : 1'000'000);
+            if (!number) return Unexpected(number.error());
+            if (connections) options.max_connections_per_address = static_cast<std::size_t>(*number);
+            if (flag == "--max-failed-logins-per-user") options.max_failed_logins_per_user = static_cast<int>(*number);
+            if (flag == "--max-failed-logins-per-address") options.max_failed_logins_per_address = static_cast<int>(*number);
+            if (window) options.failed_login_window_seconds = *number;
         } else {
             return Unexpected("unknown argument \"" + args[i] + "\"");
         }
@@ -128,6 +152,15 @@ std::string usage(const std::string& program) {
   --region CC               default region for phone numbers without a country code (default CZ)
   --max-connections N       hold at most N connections (default: what the file-descriptor limit allows,
                             raised to its hard limit at start-up); beyond them new ones get HTTP 503
+  --max-connections-per-address N
+                            open HTTP/WebSocket connections from one client address; one more gets
+                            429 TOO_MANY_CONNECTIONS (default 256; 0: no cap)
+  --max-failed-logins-per-user N
+                            wrong passwords or SSO tokens per user name in the window (default 5)
+  --max-failed-logins-per-address N
+                            the same per client address (default 20)
+  --failed-login-window SECONDS
+                            how long a failed login counts (default 300)
   --help                    this text
 )";
 }

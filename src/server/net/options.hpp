@@ -26,6 +26,11 @@ struct Options {
     std::map<std::string, std::string> rest_clients;  // client_id -> client_secret
     std::string region = "CZ";
     std::optional<std::size_t> max_connections;  // lower than what the file-descriptor limit allows
+    // Abuse limits (docs/server.md, "Abuse limits").
+    std::size_t max_connections_per_address = 256;  // 0: no cap
+    int max_failed_logins_per_user = 5;
+    int max_failed_logins_per_address = 20;
+    std::int64_t failed_login_window_seconds = 300;
     bool help = false;
 };
 

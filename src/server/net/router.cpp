@@ -1,6 +1,7 @@
 #include "server/net/router.hpp"
 
 #include "core/percent_encoding.hpp"
+#include "core/utf8.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -53,13 +54,14 @@ bool Router::is_websocket_path(std::string_view target) {
     return path == "/ws" || path.ends_with("/ws");
 }
 
+// Messages echo the request's path, which may hold any bytes: the body stays UTF-8.
 WebResponse Router::json_error(int status, std::string_view code, std::string_view message) {
     WebResponse response;
     response.status = status;
     response.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
     response.headers.emplace_back("Cache-Control", "no-store");
     response.body = std::make_shared<const std::string>(boost::json::serialize(
-        boost::json::object{{"error", boost::json::object{{"code", code}, {"message", message}}}}));
+        boost::json::object{{"error", boost::json::object{{"code", code}, {"message", ucs::to_valid_utf8(message)}}}}));
     return response;
 }
 

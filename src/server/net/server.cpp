@@ -1,5 +1,6 @@
 #include "server/net/server.hpp"
 
+#include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
 #include "server/net/log.hpp"
 #include "server/net/router.hpp"
@@ -12,6 +13,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <sys/resource.h>
@@ -51,55 +54,54 @@ asio::ssl::context make_tls_context(const std::filesystem::path& cert_file, cons
     return tls;
 }
 
-// The answer to a connection beyond max_connections. Written raw: the request is never read (a
-// TLS client would not even get this far, but a clear refusal beats a reset for everyone else).
-constexpr std::string_view server_full_body =
-    R"({"error":{"code":"SERVER_FULL","message":"ucsd holds as many connections as it can; try again later"}})";
-
-std::string server_full_response() {
-    return "HTTP/1.1 503 Service Unavailable\r\nServer: ucsd\r\nContent-Type: application/json\r\n"
-           "Cache-Control: no-store\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: " +
-           std::to_string(server_full_body.size()) + "\r\n\r\n" + std::string(server_full_body);
-}
-
-// Sends the 503, then waits (briefly) for the client to close before closing: closing with its
-// request unread would reset the connection and the client might never see the answer.
-struct Refusal : std::enable_shared_from_this<Refusal> {
-    Refusal(tcp::socket s, asio::io_context& io) : socket(std::move(s)), timer(io) {}
-
-    void run() {
-        timer.expires_after(std::chrono::seconds(2));
-        timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-            if (!ec) self->close();
-        });
-        asio::async_write(socket, asio::buffer(response),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                              if (ec) return self->close();
-                              boost::system::error_code ignored;
-                              self->socket.shutdown(tcp::socket::shutdown_send, ignored);
-                              self->drain();
-                          });
-    }
-
-    void drain() {
-        socket.async_read_some(asio::buffer(scratch),
-                               [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                                   if (ec) return self->close();  // EOF: the client has read the answer and closed
-                                   self->drain();
-                               });
-    }
-
-    void close() {
-        boost::system::error_code ignored;
-        timer.cancel();
-        socket.close(ignored);
-    }
-
-    tcp::socket socket;
-    asio::steady_timer timer;
-    std::string response = server_full_response();
-    std::array<char, 512> scratch{};
+// A connection ucsd will not serve (beyond the total or the per-address cap) gets a JSON answer written
+// before anything is read; the request the client sends meanwhile is read and dropped until it closes
+// (or 2 s pass), so closing does not reset the connection before the client has read the answer. On a
+// TLS port the client would read these bytes as a broken handshake, so there it is only closed.
+struct Refusal {
+    std::string_view status;  // "503 Service Unavailable"
+    std::string_view code;    // the JSON error code
+    std::string message;
+    int retry_after_seconds = 5;
 };
+
+void refuse(tcp::socket socket, const Refusal& why, bool plain) {
+    if (!plain) return;  // the socket closes as it goes out of scope
+    struct Closing {
+        explicit Closing(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+        tcp::socket socket;
+        asio::steady_timer timer;
+        std::string text;
+        std::array<char, 1024> sink{};
+        void drain(const std::shared_ptr<Closing>& self) {
+            socket.async_read_some(asio::buffer(sink), [self](const boost::system::error_code& ec, std::size_t) {
+                if (ec) {
+                    self->timer.cancel();  // the client closed (or the socket failed): close now
+                    return;
+                }
+                self->drain(self);
+            });
+        }
+    };
+    boost::json::object error{{"code", why.code}, {"message", why.message}};
+    const std::string body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+    auto closing = std::make_shared<Closing>(std::move(socket));
+    closing->text = "HTTP/1.1 " + std::string(why.status) +
+                    "\r\nServer: ucsd\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
+                    "Retry-After: " + std::to_string(why.retry_after_seconds) +
+                    "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    asio::async_write(closing->socket, asio::buffer(closing->text), [closing](const boost::system::error_code& ec, std::size_t) {
+        if (ec) return;
+        boost::system::error_code ignored;
+        closing->socket.shutdown(tcp::socket::shutdown_send, ignored);
+        closing->timer.expires_after(std::chrono::seconds(2));
+        closing->timer.async_wait([closing](const boost::system::error_code&) {
+            boost::system::error_code ignored_close;
+            closing->socket.close(ignored_close);
+        });
+        closing->drain(closing);
+    });
+}
 
 }  // namespace
 
@@ -127,7 +129,7 @@ struct Server::Impl {
         : hub(io, engine, api),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
           context{hub, router, config.allowed_origins},
-          max_connections(config.max_connections) {
+          limits(config.max_connections_per_address, config.max_connections) {
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
         listen(config.host, config.port);
     }
@@ -162,21 +164,33 @@ struct Server::Impl {
                 });
                 return;
             }
-            boost::system::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);  // small JSON frames: latency matters
-            if (*context.open_connections >= max_connections) {
+            std::string address = peer_address(socket);
+            std::optional<ConnectionSlot> slot = limits.acquire(address);
+            if (!slot && limits.full()) {
                 if (!warned_full)
-                    log_line("full: " + std::to_string(max_connections) +
-                             " connections open, refusing new ones with 503");
+                    log_line("full: " + std::to_string(limits.max_total()) + " connections open, refusing new ones with 503");
                 warned_full = true;
-                std::make_shared<Refusal>(std::move(socket), io)->run();
+                refuse(std::move(socket),
+                       {"503 Service Unavailable", "SERVER_FULL", "ucsd holds as many connections as it can; try again later", 5},
+                       !tls);
                 return accept();
             }
             warned_full = false;
+            if (!slot) {
+                log_line("refused a connection from " + address + ": " + std::to_string(limits.max_per_address()) +
+                         " open already");
+                refuse(std::move(socket),
+                       {"429 Too Many Requests", "TOO_MANY_CONNECTIONS",
+                        "at most " + std::to_string(limits.max_per_address()) + " open connections from one address", 10},
+                       !tls);
+                return accept();
+            }
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);  // small JSON frames: latency matters
             if (tls)
-                start_tls_session(std::move(socket), *tls, context);
+                start_tls_session(std::move(socket), std::move(address), std::move(*slot), *tls, context);
             else
-                start_plain_session(std::move(socket), context);
+                start_plain_session(std::move(socket), std::move(address), std::move(*slot), context);
             accept();
         });
     }
@@ -208,12 +222,12 @@ struct Server::Impl {
     Hub hub;
     Router router;
     SessionContext context;
+    ConnectionLimits limits;
     std::optional<asio::ssl::context> tls;
     tcp::acceptor acceptor{io};
     asio::steady_timer retry{io};
     asio::steady_timer grace{io};
     asio::signal_set signals{io, SIGINT, SIGTERM};
-    std::size_t max_connections;
     bool warned_full = false;  // logged once per spell of being full
     bool stopping = false;
 };
@@ -228,7 +242,7 @@ std::uint16_t Server::port() const {
 }
 
 std::size_t Server::open_connections() const {
-    return *impl_->context.open_connections;
+    return impl_->limits.open_total();
 }
 
 bool Server::secure() const {

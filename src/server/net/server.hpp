@@ -26,6 +26,8 @@ struct ServerConfig {
     // Open connections (HTTP and WebSocket) held at most; beyond them a new one is answered 503 and
     // closed. The default is what a file-descriptor limit allows (connection_capacity).
     std::size_t max_connections = 1024;
+    // Open connections (HTTP and WebSocket) per client address; one more is refused with 429. 0: no cap.
+    std::size_t max_connections_per_address = 256;
 };
 
 // Raises the soft limit on open files to the hard limit; returns the soft limit now in force.

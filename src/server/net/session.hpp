@@ -3,6 +3,7 @@
 // plain and TLS variants are compiled in separate translation units (session_plain.cpp,
 // session_tls.cpp) because each instantiates all of Beast's HTTP and WebSocket machinery.
 
+#include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
 #include "server/net/router.hpp"
 
@@ -25,28 +26,16 @@ struct SessionContext {
     Hub& hub;
     Router& router;
     std::vector<std::string> allowed_origins;  // empty: any
-    // Open connections; shared, since sessions the io_context still holds may outlive the server.
-    std::shared_ptr<std::size_t> open_connections = std::make_shared<std::size_t>(0);
 };
 
-// Counts one connection as open for as long as it lives (the HTTP session hands it on to the
-// WebSocket session it upgrades to).
-class ConnectionSlot {
-public:
-    explicit ConnectionSlot(std::shared_ptr<std::size_t> open) : open_(std::move(open)) { ++*open_; }
-    ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::move(other.open_)) {}
-    ConnectionSlot(const ConnectionSlot&) = delete;
-    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
-    ~ConnectionSlot() {
-        if (open_) --*open_;
-    }
+// `address` is the peer's (peer_address); `slot` is its place under the per-address cap, held for the
+// connection's life.
+void start_plain_session(boost::asio::ip::tcp::socket socket, std::string address, ConnectionSlot slot,
+                         SessionContext& context);
+void start_tls_session(boost::asio::ip::tcp::socket socket, std::string address, ConnectionSlot slot,
+                       boost::asio::ssl::context& tls, SessionContext& context);
 
-private:
-    std::shared_ptr<std::size_t> open_;
-};
-
-void start_plain_session(boost::asio::ip::tcp::socket socket, SessionContext& context);
-void start_tls_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, SessionContext& context);
+// The peer's address as the engine wants it: IPv4 in dotted form even on a dual-stack socket.
+std::string peer_address(const boost::asio::ip::tcp::socket& socket);
 
 }  // namespace ucs::server::net

@@ -202,7 +202,7 @@ private:
     websocket::stream<Stream> ws_;
     SessionContext& context_;
     std::string address_;
-    ConnectionSlot slot_;
+    ConnectionSlot slot_;  // this connection's place under the per-address cap
     beast::flat_buffer buffer_;
     // Front: being written. A list, not a deque: an idle connection's empty queue then costs no heap.
     std::list<Frame> queue_;
@@ -220,11 +220,9 @@ template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     template <class... StreamArgs>
-    HttpSession(SessionContext& context, std::string address, StreamArgs&&... stream_args)
-        : stream_(std::forward<StreamArgs>(stream_args)...),
-          context_(context),
-          address_(std::move(address)),
-          slot_(context.open_connections) {}
+    HttpSession(SessionContext& context, std::string address, ConnectionSlot slot, StreamArgs&&... stream_args)
+        : stream_(std::forward<StreamArgs>(stream_args)...), context_(context), address_(std::move(address)),
+          slot_(std::move(slot)) {}
 
     void run() {
         if constexpr (is_tls<Stream>) {
@@ -333,20 +331,9 @@ private:
     Stream stream_;
     SessionContext& context_;
     std::string address_;
-    ConnectionSlot slot_;
+    ConnectionSlot slot_;  // passed on to the WebSocket session after an upgrade
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
 };
-
-// The peer's address as the engine wants it: IPv4 in dotted form even on a dual-stack socket.
-inline std::string peer_address(const asio::ip::tcp::socket& socket) {
-    beast::error_code ec;
-    const auto endpoint = socket.remote_endpoint(ec);
-    if (ec) return {};
-    const auto address = endpoint.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
-    return address.to_string();
-}
 
 }  // namespace ucs::server::net::detail

@@ -5,9 +5,10 @@
 
 namespace ucs::server::net {
 
-void start_tls_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, SessionContext& context) {
-    std::string address = detail::peer_address(socket);
-    std::make_shared<detail::HttpSession<detail::TlsStream>>(context, std::move(address), std::move(socket), tls)
+void start_tls_session(boost::asio::ip::tcp::socket socket, std::string address, ConnectionSlot slot,
+                       boost::asio::ssl::context& tls, SessionContext& context) {
+    std::make_shared<detail::HttpSession<detail::TlsStream>>(context, std::move(address), std::move(slot),
+                                                              std::move(socket), tls)
         ->run();
 }
 

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under tests/fuzz/corpus/ from tests/vectors/ (run it again when the vectors
+change; the seeds are committed). Each target's input format is described at the top of its .cpp."""
+import hashlib
+import json
+import pathlib
+import re
+
+HERE = pathlib.Path(__file__).resolve().parent
+VECTORS = HERE.parent / "vectors"
+CORPUS = HERE / "corpus"
+
+
+def write(target, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ("seed-" + hashlib.sha1(data).hexdigest()[:16])).write_bytes(data)
+
+
+def transcript_lines(path):
+    """Logical lines of a golden transcript (continuation lines folded in)."""
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if raw[:1] in (" ", "\t") and lines:
+            lines[-1] += raw.strip()
+        else:
+            lines.append(raw)
+    return lines
+
+
+def placeholders(text):
+    return re.sub(r'"\$[a-z_]+"', '"x"', re.sub(r"\$[a-z_]+", "1", text))
+
+
+# Client frames to ucsd in each state (first byte: the state, second: the agent).
+server_frames = []
+for path in sorted((VECTORS / "conversations" / "server").glob("*.txt")):
+    for line in transcript_lines(path):
+        match = re.match(r"^[a-z]+ > (.*)$", line)
+        if match:
+            server_frames.append(placeholders(match.group(1)))
+for state in range(6):
+    chunk = [frame for i, frame in enumerate(server_frames) if i % 6 == state]
+    write("server_frames", bytes([state, state % 3]) + "\n".join(chunk[:8]).encode())
+write("server_frames", b"\x05\x00" + b'{"jsonrpc":"2.0","id":9,"method":"hangup"}\n{"jsonrpc":"2.0","id":10,"method":"ping"}')
+write("server_frames", b"\x00\x01" + b'{"jsonrpc":"2.0","id":2,"method":"login","params":{"username":"agent2","client_first":"n,,n=agent2,r=abc"}}')
+
+# The agent engine: first byte picks a point in the golden conversations; lines are inputs.
+agent_frames = []
+for path in sorted((VECTORS / "conversations" / "agent").glob("*.txt")):
+    for line in transcript_lines(path):
+        if line.startswith("> frame "):
+            agent_frames.append(line[len("> frame "):])
+calls = ['!answer []', '!changeStatus ["READY"]', '!changeStatus ["AUX",1]', '!hangup []', '!hold []', '!dial ["601234567"]',
+         '!sso ["agent1","/hm/wyJ1ud940/pVXyx4dI4U1ithZ2VudDExNzAwMDAwMDAw","CRM"]', '!login ["agent1","demo"]',
+         '!notify ["title","body",5]', '!state []', '!logout []', '!history []', '!identify ["101"]', '~\x01', '^', '@15000']
+for i in range(0, len(agent_frames), 3):
+    write("agent", bytes([i % 40]) + "\n".join(agent_frames[i:i + 3] + calls[i % len(calls):i % len(calls) + 2]).encode())
+for i, call in enumerate(calls):
+    write("agent", bytes([i * 3]) + call.encode())
+
+# The REST API: auth byte + method, target, body.
+for method, target, body in [
+    ("GET", "/api/v1.0/status", ""), ("GET", "/api/v1.0/history?user=agent1&limit=10&direction=in", ""),
+    ("POST", "/api/v1.0/sandbox/calls", '{"from":"601234567","queue":1,"caller_name":"Jan"}'),
+    ("POST", "/api/v1.0/sandbox/calls", '{"from":"601234567","to":"101","data":{"crm_url":"https://crm/1"}}'),
+    ("POST", "/api/v1.0/sandbox/calls/1700000000.1/answer", ""), ("POST", "/api/v1.0/sandbox/devices/101/offhook", ""),
+    ("POST", "/login/oauth2/token", '{"client_id":"sandbox","client_secret":"sandbox","grant_type":"client_credentials"}'),
+    ("POST", "/api/v1.0/session/logout", '{"session":"abc"}'), ("GET", "/api/v1.0/agents", ""), ("GET", "/api/v1.0/calls", ""),
+    ("DELETE", "/api/v1.0/%FF", "")]:
+    write("rest_api", "\0" + method + "\n" + target + "\n" + body)
+
+# The page's config object.
+for config in [{"api": {"hostname": "ucs.example.com", "port": 443}, "renderTo": "ucsOperator", "autologin": True},
+               {"api": {"hostname": "ucs", "port": "8080", "secure": False, "ws": {"hostname": "ws", "port": "9000", "path": "/ws"}}},
+               {"lang": "cs", "headless": True, "identifyURL": True, "audioInputConstraints": {"echoCancellation": False}},
+               {"api": {"port": 1e300}}, {"topMenuNameContent": "%icon% %name%", "notifyWaitingCallers": True}]:
+    write("config", json.dumps(config))
+
+# SSO: username NUL token.
+write("sso", b"agent1\0/hm/wyJ1ud940/pVXyx4dI4U1ithZ2VudDExNzAwMDAwMDAw")
+write("sso", b"agent2\0AAAAAAAAAAAAAAAAAAAAAAAAAAphZ2VudDI5OTk5OTk5OTk5OTk5OTk5OTk5")
+
+# SCRAM: side byte + message(s).
+write("scram", b"\0n,,n=agent1,r=rOprNGfwEbeRWgbNEkqO")
+write("scram", b"\0n,,n=a=2Cb=3Dc,r=x")
+write("scram", b"\1c=biws,r=fuzznonceservernonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+write("scram", b"\2r=fuzznonceXYZ,s=c2FsdA==,i=4096\nv=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+
+# Codecs: type byte + a golden value.
+for kind, name in [(0, "call_full"), (0, "call_ringing_incoming"), (1, "user_full"), (2, "queue_membership"), (3, "device"),
+                   (4, "agent_state_aux"), (4, "agent_state_ready")]:
+    write("codecs", bytes([kind]) + (VECTORS / (name + ".json")).read_bytes().strip())

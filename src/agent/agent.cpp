@@ -309,6 +309,11 @@ struct Agent::Impl {
         if (auto event = read_event<message::RingingSound>(name, params)) take_ringing_sound(event->ringingSound);
     }
 
+    void session_state_event(const EventRow& row, const json::object& params) {
+        const std::string_view name = row.name;
+        if (auto event = read_event<message::SessionStateEvent>(name, params)) login.moved_by_other_session(event->state, event->device);
+    }
+
     void logged_out_event(const EventRow& row, const json::object& params) {
         const std::string_view name = row.name;
         if (read_event<message::LoggedOutEvent>(name, params)) login.logged_out_by_server();
@@ -519,6 +524,7 @@ std::span<const Agent::Impl::EventRow> Agent::Impl::event_table() {
         {ev::waiting_callers, "", &Impl::waiting_callers_event},
         {ev::message, "", &Impl::message_event},
         {ev::logged_out, "", &Impl::logged_out_event},
+        {ev::session_state, "", &Impl::session_state_event},
         {ev::ringing_sound, "", &Impl::ringing_sound_event},
     });
     return table;
@@ -636,6 +642,11 @@ void Agent::timer_fired(Timer timer, Millis now) {
 void Agent::audio_output(bool running, Millis now) {
     impl_->ctx.now = now;
     impl_->softphone.audio_output(running);
+}
+
+void Agent::page_frozen(bool frozen, Millis now) {
+    impl_->ctx.now = now;
+    impl_->link.page_frozen(frozen);
 }
 
 void Agent::microphone_opened(Millis now) {

@@ -209,6 +209,29 @@ void Login::logged_out_by_server() {
     enter_credentials(false);
 }
 
+void Login::moved_by_other_session(AppState state, const std::optional<Device>& device) {
+    Model& model = ctx_.model;
+    switch (state) {
+    case AppState::IDENTIFY:
+        model.known.device.reset();
+        model.provisioned = false;
+        return ask_for_identifier();
+    case AppState::DEVICE:
+        if (device) paired(*device, std::nullopt);  // provisions unless confirmDevice, like a pairing of its own
+        return;
+    case AppState::READY:
+        // Still READY, on the phone the other tab chose.
+        if (device) {
+            model.known.device = device;
+            ctx_.out.fire("onDevice", {to_json(*device)});
+            ctx_.out.view_changed();
+        }
+        return;
+    case AppState::CONNECTING:
+    case AppState::CREDENTIALS: return;  // session.loggedOut says that
+    }
+}
+
 // ---- pairing ------------------------------------------------------------------------------------
 
 // Identifier sources in the documented order; the first found is paired at once.
@@ -289,7 +312,12 @@ void Login::pairing_refused(const Answered& answer) {
     ask_for_identifier();
 }
 
-void Login::provision(std::optional<PromiseId> promise) { ctx_.link.send(m::provision, {}, Request{Reply::provision, promise}); }
+// Without a phone, ucsd provisions only a bar configured withoutDevice (otherwise NO_DEVICE).
+void Login::provision(std::optional<PromiseId> promise) {
+    json::object params;
+    if (ctx_.config.withoutDevice) params["withoutDevice"] = true;
+    ctx_.link.send(m::provision, std::move(params), Request{Reply::provision, promise});
+}
 
 void Login::provisioned(const Answered& answer) {
     auto state = result_as<ReadyState>(answer);

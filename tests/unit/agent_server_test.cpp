@@ -194,6 +194,21 @@ TEST_CASE("a queue call produces onCallRinging, onCallConnect and onCallHangup w
     CHECK(h.agent().state().at("call").is_null());
 }
 
+TEST_CASE("a frozen page tells ucsd, whose ACD keeps its queue calls until the page resumes", "[agent][page-life]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"READY"});
+    h.agent().page_frozen(true, h.server().now());
+    h.pump();
+    h.take_callbacks();
+    h.ring_queue(1);
+    h.advance(2'000);
+    CHECK_FALSE(h.last("onCallRinging"));
+    h.agent().page_frozen(false, h.server().now());
+    h.pump();
+    CHECK(h.last("onCallRinging"));
+}
+
 TEST_CASE("dial produces onCallNew, onCallRinging and onCallConnect", "[agent][calls]") {
     AgentHarness h(url_identifier_config(), url_identifier());
     ready_by_sso(h);

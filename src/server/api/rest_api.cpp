@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "core/percent_encoding.hpp"
 #include "core/protocol.hpp"
+#include "core/rules/dial.hpp"
 
 #include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
@@ -372,6 +373,10 @@ HttpResponse RestApi::place_call(Routed& request) {
     auto body = read_body<SandboxCallRequest>(request.http.body);
     if (!body) return std::move(body).error();
     if (body->from.empty()) return bad_request("from: must not be empty", "from");
+    // The caller's number as the network carries it (core/rules/dial.hpp), however it was written.
+    auto from = dialable_number(body->from);
+    if (!from) return bad_request("from: " + from.error(), "from");
+    body->from = std::move(from).value();
     if (body->queue.has_value() == body->to.has_value()) {
         return bad_request("queue or to: give exactly one of them", body->queue ? "to" : "queue");
     }

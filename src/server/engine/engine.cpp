@@ -224,6 +224,7 @@ void Engine::Impl::detach(ConnectionId connection) {
 
 void Engine::Impl::tick() {
     close_silent_connections();
+    close_pages();
     end_unresumed_sessions();
     // Wrap-up ends by itself.
     for (auto& [user_id, a] : agents) {
@@ -241,6 +242,19 @@ void Engine::Impl::close_silent_connections() {
     for (ConnectionId id : silent) {
         out->closes.push_back(id);
         detach(id);
+    }
+}
+
+// Pages whose unload beacon came and that nobody resumed within the grace: logged out as closed
+// (the agent stays if another session of theirs, say the reloaded page's new one, keeps them).
+void Engine::Impl::close_pages() {
+    std::vector<std::string> closed;
+    for (const auto& [key, session] : sessions)
+        if (session.page_closed_at && now - *session.page_closed_at >= config.page_close_grace_ms) closed.push_back(key);
+    for (const std::string& key : closed) {
+        Session& session = sessions.at(key);
+        session.page_closed_at.reset();
+        transition(session, SessionEvent::page_closed);
     }
 }
 
@@ -278,13 +292,19 @@ std::optional<Millis> Engine::Impl::next_deadline() const {
         if (!next || at < *next) next = at;
     };
     for (const auto& [id, connection] : connections) consider(connection.last_seen + config.silence_timeout_ms);
-    for (const auto& [key, session] : sessions)
+    for (const auto& [key, session] : sessions) {
         if (!session.connection) consider(session.detached_since + config.session_grace_ms);
+        if (session.page_closed_at) consider(*session.page_closed_at + config.page_close_grace_ms);
+    }
     for (const auto& [user_id, a] : agents)
         if (a.status == AgentStatus::ACW && a.acw_until) consider(*a.acw_until);
     for (const auto& [uniqueid, call] : calls) {
         if (call.ring_deadline) consider(*call.ring_deadline);
         if (call.far_end_deadline) consider(*call.far_end_deadline);
+        // A waiting caller becomes offerable again to an agent who rejected it.
+        if (!call.callee)
+            for (const auto& [user_id, rejected_at] : call.rejected_by)
+                if (reoffer_after(rejected_at) > now) consider(reoffer_after(rejected_at));
     }
     return next;
 }
@@ -395,7 +415,14 @@ Expected<std::string, CommandError> Engine::end_session(const std::string& sessi
     return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::string, CommandError> {
         auto it = impl.sessions.find(session_key);
         if (it == impl.sessions.end()) return Unexpected(CommandError::unknown_session);
-        impl.transition(it->second, SessionEvent::page_closed);
+        Session& session = it->second;
+        // Logged in: only a grace starts (a reload or a navigation comes back within it). Otherwise
+        // there is nothing to keep.
+        if (session.state == AppState::CREDENTIALS) {
+            impl.transition(session, SessionEvent::page_closed);
+        } else if (!session.page_closed_at) {
+            session.page_closed_at = now;
+        }
         return session_key;
     });
 }

@@ -50,6 +50,10 @@ struct EngineConfig {
     Millis heartbeat_ms = 15'000;
     Millis silence_timeout_ms = 45'000;
     Millis session_grace_ms = 120'000;
+    // The unload beacon cannot tell a closed tab from a reload or a navigation: it only starts this
+    // grace. A page that logs the agent in again (or resumes the session) within it keeps the agent,
+    // the phone and the call; otherwise the session logs out as if closed.
+    Millis page_close_grace_ms = 5'000;
     std::size_t resume_buffer_events = 512;  // events kept per session for session.resume
     // Failed logins: at most this many per user / per address in the window, then refused.
     int max_failed_logins_per_user = 5;

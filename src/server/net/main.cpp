@@ -52,6 +52,7 @@ int serve(const net::Options& options) {
         config.sso_secret = secret;
     if (options.sso_secret) config.sso_secret = *options.sso_secret;
     for (const auto& [id, secret] : options.rest_clients) api_config.clients[id] = secret;
+    if (options.page_close_grace_ms) config.page_close_grace_ms = *options.page_close_grace_ms;
     if (config.sso_secret.empty()) net::log_line("SSO disabled: no --sso-secret");
 
     ucs::server::Engine engine(std::move(config), store, phone_numbers, random, net::now_ms());

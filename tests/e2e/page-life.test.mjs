@@ -1,0 +1,134 @@
+// The bar in a multi-page CRM's life (issue 14): a reload or a navigation to another CRM page during
+// a call keeps the agent and the call (the unload beacon only starts a grace in ucsd), a real close
+// logs out after it; a bar whose connection dropped is not offered queue calls; numbers are dialled
+// as CRMs store them. The bar goes through ucsd's address or a TCP proxy in front of it (severed to
+// drop the bar's connection while ucsd runs on).
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Bar, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
+
+const env = e2eSuite(import.meta.url, { proxy: true });
+
+// agent1 READY on 101 (identifyIP) with a connected queue call; returns its uniqueid.
+async function onAQueueCall(bar, url) {
+  await bar.open(url);
+  await bar.ready('agent1');
+  await bar.ok('changeStatus', 'READY');
+  await bar.wait('onStateChange', { where: { status: 'READY' } });
+  const uniqueid = await env.ucsd.ringQueue({ queue: 1, from: '+420602000222' });
+  await bar.wait('onCallRinging', { where: { uniqueid } });
+  await bar.ok('answer');
+  await bar.wait('onCallConnect', { where: { uniqueid } });
+  return uniqueid;
+}
+
+async function expectCallAlive(uniqueid) {
+  const calls = await env.ucsd.activeCalls();
+  assert.ok(calls.some((c) => c.uniqueid === uniqueid && c.state === 4), `call ${uniqueid} still connected: ${JSON.stringify(calls)}`);
+}
+
+test('F5 during a call: the reloaded page logs in with sso() and onReady carries the same call', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const url = barPage(env, { options: { identifyIP: true } });
+    const uniqueid = await onAQueueCall(bar, url);
+    await bar.page.reload({ waitUntil: 'load' });
+    await bar.ssoLogin('agent1', { provider: 'CRM' });
+    const [ready] = await bar.wait('onReady');
+    assert.ok(ready.args[0].call, 'onReady carries the call');
+    assert.equal(ready.args[0].call.uniqueid, uniqueid);
+    assert.equal(ready.args[0].device.identifier, '101');
+    await delay(6_000);  // past the old page's grace: the call and the agent stay
+    await expectCallAlive(uniqueid);
+    assert.equal(await bar.count('onCallHangup'), 0);
+    await bar.ok('hangup');
+    await bar.wait('onCallHangup', { where: { uniqueid } });
+  }));
+
+test('navigating to another page of the CRM during a call keeps the agent and the call', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const uniqueid = await onAQueueCall(bar, barPage(env, { options: { identifyIP: true } }));
+    const secondPage = barPage(env, { options: { identifyIP: true } });
+    await bar.open(secondPage);
+    await bar.ssoLogin('agent1', { provider: 'CRM' });
+    const [ready] = await bar.wait('onReady');
+    assert.equal(ready.args[0].call?.uniqueid, uniqueid, 'the new page shows the call');
+    await delay(6_000);
+    await expectCallAlive(uniqueid);
+  }));
+
+test('closing the tab logs the agent out once the grace has passed, and the caller is hung up', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const bar = new Bar(env, context, page, t);
+  const uniqueid = await onAQueueCall(bar, barPage(env, { options: { identifyIP: true } }));
+  await page.close({ runBeforeUnload: false });
+  await context.close();
+  const deadline = Date.now() + 20_000;
+  let agent;
+  for (;;) {
+    agent = (await env.ucsd.agents()).find((a) => a.username === 'agent1');
+    if (!agent.logged_in || Date.now() > deadline) break;
+    await delay(250);
+  }
+  assert.equal(agent.logged_in, false, 'logged out after the grace');
+  const calls = await env.ucsd.activeCalls();
+  assert.ok(!calls.some((c) => c.uniqueid === uniqueid), 'the call ended');
+});
+
+test('a bar whose connection dropped is skipped by the ACD and offered calls again once it resumes', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (dropped) => {
+    await dropped.open(barPage(env, { apiPort: env.proxy.port, options: { identifyIP: true } }));
+    await dropped.ready('agent1');  // 101, idle longest
+    await dropped.ok('changeStatus', 'READY');
+    await dropped.wait('onStateChange', { where: { status: 'READY' } });
+
+    const context = await env.browser.newContext();
+    try {
+      const other = new Bar(env, context, await context.newPage(), t);
+      await other.open(barPage(env));
+      await other.ready('agent2', '102');
+      await other.ok('changeStatus', 'READY');
+      await other.wait('onStateChange', { where: { status: 'READY' } });
+
+      env.proxy.block();
+      env.proxy.sever();
+      await dropped.wait('onWarning', { where: 'connection to UCS lost; reconnecting' });
+      // agent1 has been idle longest, but the caller rings agent2 at once.
+      const first = await env.ucsd.ringQueue({ queue: 1, from: '+420602000333' });
+      await other.wait('onCallRinging', { where: { uniqueid: first }, timeout: 5_000 });
+      await other.ok('answer');
+      await other.wait('onCallConnect', { where: { uniqueid: first } });
+      // Nobody live is free now: the next caller waits for agent1's bar to come back.
+      const second = await env.ucsd.ringQueue({ queue: 1, from: '+420602000444' });
+      await delay(1_000);
+      assert.equal(await dropped.count('onCallRinging'), 0);
+      env.proxy.unblock();
+      await dropped.wait('onInfo', { where: 'connection to UCS restored', timeout: 60_000 });
+      await dropped.wait('onCallRinging', { where: { uniqueid: second } });
+      await dropped.ok('hangup');
+      await other.ok('hangup');
+      await other.logoutQuietly();
+    } finally {
+      await context.close().catch(() => {});
+    }
+  }));
+
+test('dial takes numbers as CRMs store them and refuses only what has nothing to dial', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    await bar.open(barPage(env, { options: { identifyIP: true } }));
+    await bar.ready('agent1');
+    const written = ['+420 777 000 111', '(0800) 123-456', '0800-123-456', '00420 777 000 112'];
+    for (const number of written) {
+      await bar.ok('dial', number);
+      const dialled = number.replace(/[^0-9+]/g, '');
+      const [created] = await bar.wait('onCallNew', { where: { number: dialled } });
+      assert.equal(created.args[0].number, dialled);
+      assert.equal(created.args[0].outbound_id, null, 'a plain dial is a direct call');
+      await bar.ok('hangup');
+      await bar.wait('onCallHangup', { where: { number: dialled } });
+    }
+    const refused = await bar.call('dial', 'call me');
+    assert.equal(refused.ok, false);
+    assert.match(JSON.stringify(refused.error), /params\.number/);
+  }));

@@ -13,6 +13,7 @@
 #include "core/protocol.hpp"
 #include "core/rules/catalog.hpp"
 #include "core/rules/methods.hpp"
+#include "core/texts.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -291,9 +292,13 @@ struct Agent::Impl {
         // notifyWaitingCallers: agents away from the phone hear about new callers.
         const AgentStatus status = model.known.status;
         if (!config.notifyWaitingCallers || waiting <= before || (status != AgentStatus::ACW && status != AgentStatus::AUX)) return;
-        const std::string body = std::to_string(waiting) + (waiting == 1 ? " caller is" : " callers are") + " waiting in your queues";
-        out.emit(SystemNotification{"UCS: callers waiting", body});
-        post(ctx, NotificationRequest{body, "info", true, Millis{10'000}, AppState::READY, std::string("waiting"), {}});
+        const json::object values{{"n", waiting}};
+        const std::string lang = bar_language(model, config);
+        out.emit(SystemNotification{texts::render(texts::waiting_callers_title, lang).value_or(""),
+                                    texts::render(texts::waiting_callers, lang, values).value_or("")});
+        post(ctx, NotificationRequest{texts::render(texts::waiting_callers, "en", values).value_or(""), "info", true, Millis{10'000},
+                                      AppState::READY, std::string("waiting"),
+                                      json::object{{"values", values}, {"code", texts::waiting_callers}}});
     }
 
     void message_event(const EventRow& row, const json::object& params) {
@@ -301,6 +306,11 @@ struct Agent::Impl {
         auto event = read_event<message::MessageEvent>(name, params);
         if (!event) return;
         out.fire("onMessage", {to_json(*event)});
+        // ucsd names its texts by code: shown in the bar's language when the bar knows the code.
+        if (const json::value* code = event->data.is_object() ? event->data.get_object().if_contains("code") : nullptr;
+            code != nullptr && code->is_string() && texts::render(code->get_string(), "en")) {
+            return post_coded(ctx, code->get_string(), {}, event->type, std::nullopt);
+        }
         post_text(ctx, event->message, event->type, std::nullopt);
     }
 

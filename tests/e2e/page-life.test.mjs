@@ -132,3 +132,29 @@ test('dial takes numbers as CRMs store them and refuses only what has nothing to
     assert.equal(refused.ok, false);
     assert.match(JSON.stringify(refused.error), /params\.number/);
   }));
+
+test('two tabs of one agent stay in step: identify in one, the other follows and can pair again', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (tabA) => {
+    const url = barPage(env, { options: { autologout: false } });
+    await tabA.open(url);
+    await tabA.ready('agent3', '103');
+    const tabB = new Bar(env, tabA.context, await tabA.context.newPage(), t);
+    await tabB.open(url);
+    await tabB.ssoLogin('agent3');
+    await tabB.wait('onReady');  // the agent's phone is already paired: straight to READY
+
+    await tabA.ok('identify');
+    await tabB.wait('onIdentify');  // B hears of it instead of believing it is still READY
+    const refused = await tabB.call('changeStatus', 'READY');
+    assert.equal(refused.ok, false, 'B knows it is in IDENTIFY now');
+    assert.equal(refused.error.code, 'INVALID_STATE');
+
+    await tabB.ok('selectIdentifier', '104');  // B carries on where A left off
+    await tabB.wait('onReady', { count: 2 });
+    const devicesForA = await tabA.wait('onDevice', { count: 2 });
+    assert.equal(devicesForA.at(-1).args[0].identifier, '104', 'A hears of the phone B paired');
+    await tabA.wait('onReady', { count: 2 });
+    await tabB.ok('changeStatus', 'AUX', 'Break');
+    await tabA.wait('onStateChange', { where: { status: 'AUX' } });
+    await tabB.page.close();
+  }));

@@ -1,6 +1,7 @@
-// The ACD's offer rule and the dial rules of core/rules, as tables of cases.
+// The ACD's offer rule and the dial rules of core/rules, and the texts of core/texts, as tables of cases.
 #include "core/rules/acd.hpp"
 #include "core/rules/dial.hpp"
+#include "core/texts.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -107,4 +108,35 @@ TEST_CASE("a dial belongs to a campaign only when named or the agent's default, 
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::queue, 5, false, 3}) == 5);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::queue, 5, true, 3}) == std::nullopt);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, true, 3}) == std::nullopt);
+}
+
+// ---- texts (core/texts.hpp) ----------------------------------------------------------------------
+
+TEST_CASE("every text an agent reads exists in English and Czech with its placeholders", "[rules][texts]") {
+    const std::string_view codes[] = {ucs::texts::waiting_callers, ucs::texts::waiting_callers_title, ucs::texts::bad_identifier,
+                                      ucs::texts::device_in_use,   ucs::texts::session_ended,         ucs::texts::logged_in_elsewhere,
+                                      ucs::texts::login_bad_credentials, ucs::texts::login_rate_limited, ucs::texts::login_sso_refused};
+    for (std::string_view code : codes) {
+        for (std::string_view lang : ucs::texts::languages) {
+            INFO(code << " " << lang);
+            auto text = ucs::texts::render(code, lang, boost::json::object{{"n", 2}, {"identifier", "cisco"}});
+            REQUIRE(text.has_value());
+            CHECK_FALSE(text->empty());
+            CHECK(text->find('{') == std::string::npos);
+        }
+        CHECK(ucs::texts::render(code, "cs") != ucs::texts::render(code, "en"));
+    }
+    CHECK_FALSE(ucs::texts::render("NO_SUCH_TEXT", "en").has_value());
+    CHECK(ucs::texts::render(ucs::texts::bad_identifier, "de", boost::json::object{{"identifier", "x"}}) == "Bad identifier: x");
+}
+
+TEST_CASE("Czech and English plurals pick their form by the count", "[rules][texts]") {
+    auto waiting = [](std::string_view lang, int n) {
+        return *ucs::texts::render(ucs::texts::waiting_callers, lang, boost::json::object{{"n", n}});
+    };
+    CHECK(waiting("en", 1) == "1 caller is waiting in your queues");
+    CHECK(waiting("en", 2) == "2 callers are waiting in your queues");
+    CHECK(waiting("cs", 1) == "Ve vašich frontách čeká 1 volající");
+    CHECK(waiting("cs", 3) == "Ve vašich frontách čekají 3 volající");
+    CHECK(waiting("cs", 5) == "Ve vašich frontách čeká 5 volajících");
 }

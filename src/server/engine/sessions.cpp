@@ -1,6 +1,7 @@
 // Sessions: the handshake and resume, events and their replay buffer, pairing a phone, logout, and
 // the ports the session table's guards and actions use.
 #include "core/auth/base64.hpp"
+#include "core/texts.hpp"
 #include "server/engine/engine_impl.hpp"
 
 #include <algorithm>
@@ -90,7 +91,7 @@ void Engine::Impl::tell_logged_out(Session& session, std::string_view why) {
 void Engine::Impl::tell_replaced(Session& session) {
     push_event(session, protocol::event::message,
                json::object{{"message", "You were logged out because you logged in elsewhere."},
-                            {"type", "warning"}, {"group", "session"}, {"data", json::object{}}});
+                            {"type", "warning"}, {"group", "session"}, {"data", json::object{{"code", texts::logged_in_elsewhere}}}});
     tell_logged_out(session, "logged in elsewhere");
 }
 

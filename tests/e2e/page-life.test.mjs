@@ -10,10 +10,18 @@ import { Bar, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harn
 
 const env = e2eSuite(import.meta.url, { proxy: true });
 
+// Every test starts on a quiet network: a call a failed test left behind would ring the next one.
+async function endAllCalls() {
+  for (const call of await env.ucsd.activeCalls()) await env.ucsd.farEndHangup(call.uniqueid).catch(() => {});
+}
+
 // agent1 READY on 101 (identifyIP) with a connected queue call; returns its uniqueid.
 async function onAQueueCall(bar, url) {
+  await endAllCalls();
   await bar.open(url);
-  await bar.ready('agent1');
+  // sso() with a provider, as the document has it: the bar then sends the unload beacon at pagehide.
+  await bar.ssoLogin('agent1', { provider: 'CRM' });
+  await bar.wait('onReady');
   await bar.ok('changeStatus', 'READY');
   await bar.wait('onStateChange', { where: { status: 'READY' } });
   const uniqueid = await env.ucsd.ringQueue({ queue: 1, from: '+420602000222' });
@@ -25,7 +33,7 @@ async function onAQueueCall(bar, url) {
 
 async function expectCallAlive(uniqueid) {
   const calls = await env.ucsd.activeCalls();
-  assert.ok(calls.some((c) => c.uniqueid === uniqueid && c.state === 4), `call ${uniqueid} still connected: ${JSON.stringify(calls)}`);
+  assert.ok(calls.some((c) => c.uniqueid === uniqueid && c.state === 3), `call ${uniqueid} still connected: ${JSON.stringify(calls)}`);
 }
 
 test('F5 during a call: the reloaded page logs in with sso() and onReady carries the same call', { timeout: TEST_TIMEOUT_MS }, (t) =>
@@ -61,8 +69,10 @@ test('closing the tab logs the agent out once the grace has passed, and the call
   const context = await env.browser.newContext();
   const page = await context.newPage();
   const bar = new Bar(env, context, page, t);
-  const uniqueid = await onAQueueCall(bar, barPage(env, { options: { identifyIP: true } }));
-  await page.close({ runBeforeUnload: false });
+  const uniqueid = await onAQueueCall(bar, barPage(env, { options: { identifyIP: true, confirmUnload: false } }));
+  const closed = page.waitForEvent('close');
+  await page.close({ runBeforeUnload: true });  // the tab closes: pagehide, the beacon
+  await closed;
   await context.close();
   const deadline = Date.now() + 20_000;
   let agent;
@@ -78,6 +88,7 @@ test('closing the tab logs the agent out once the grace has passed, and the call
 
 test('a bar whose connection dropped is skipped by the ACD and offered calls again once it resumes', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, async (dropped) => {
+    await endAllCalls();
     await dropped.open(barPage(env, { apiPort: env.proxy.port, options: { identifyIP: true } }));
     await dropped.ready('agent1');  // 101, idle longest
     await dropped.ok('changeStatus', 'READY');
@@ -116,6 +127,7 @@ test('a bar whose connection dropped is skipped by the ACD and offered calls aga
 
 test('dial takes numbers as CRMs store them and refuses only what has nothing to dial', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, async (bar) => {
+    await endAllCalls();
     await bar.open(barPage(env, { options: { identifyIP: true } }));
     await bar.ready('agent1');
     const written = ['+420 777 000 111', '(0800) 123-456', '0800-123-456', '00420 777 000 112'];

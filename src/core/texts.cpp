@@ -17,26 +17,51 @@ struct Row {
 
 constexpr std::array rows{
     Row{waiting_callers, "{n} caller is waiting in your queues", "{n} callers are waiting in your queues",
-        "Ve vašich frontách čeká {n} volající", "Ve vašich frontách čekají {n} volající", "Ve vašich frontách čeká {n} volajících"},
+        "Ve vašich frontách čeká {n} volající", "Ve vašich frontách čekají {n} volající",
+        "Ve vašich frontách čeká {n} volajících"},
     Row{waiting_callers_title, "UCS: callers waiting", {}, "UCS: čekající volající", {}, {}},
     Row{bad_identifier, "Bad identifier: {identifier}", {}, "Neplatný identifikátor: {identifier}", {}, {}},
-    Row{device_in_use, "Phone {identifier} is paired by another agent", {}, "Telefon {identifier} má spárovaný jiný operátor", {}, {}},
-    Row{session_ended, "Your session with UCS ended; please log in again.", {},
-        "Vaše relace s UCS skončila, přihlaste se prosím znovu.", {}, {}},
-    Row{logged_in_elsewhere, "You were logged out because you logged in elsewhere.", {},
-        "Byli jste odhlášeni, protože jste se přihlásili jinde.", {}, {}},
+    Row{device_in_use,
+        "Phone {identifier} is paired by another agent",
+        {},
+        "Telefon {identifier} má spárovaný jiný operátor",
+        {},
+        {}},
+    Row{session_ended,
+        "Your session with UCS ended; please log in again.",
+        {},
+        "Vaše relace s UCS skončila, přihlaste se prosím znovu.",
+        {},
+        {}},
+    Row{logged_in_elsewhere,
+        "You were logged out because you logged in elsewhere.",
+        {},
+        "Byli jste odhlášeni, protože jste se přihlásili jinde.",
+        {},
+        {}},
     Row{login_bad_credentials, "Wrong username or password.", {}, "Nesprávné uživatelské jméno nebo heslo.", {}, {}},
-    Row{login_rate_limited, "Too many failed logins; try again later.", {}, "Příliš mnoho neúspěšných přihlášení, zkuste to později.", {}, {}},
-    Row{login_sso_refused, "Single sign-on was refused; open the bar from your CRM again.", {},
-        "Jednotné přihlášení bylo odmítnuto, otevřete lištu z CRM znovu.", {}, {}},
+    Row{login_rate_limited,
+        "Too many failed logins; try again later.",
+        {},
+        "Příliš mnoho neúspěšných přihlášení, zkuste to později.",
+        {},
+        {}},
+    Row{login_sso_refused,
+        "Single sign-on was refused; open the bar from your CRM again.",
+        {},
+        "Jednotné přihlášení bylo odmítnuto, otevřete lištu z CRM znovu.",
+        {},
+        {}},
 };
 
 std::string fill(std::string_view pattern, const boost::json::object& values) {
     std::string text(pattern);
     for (const auto& entry : values) {
         const std::string placeholder = "{" + std::string(entry.key()) + "}";
-        const std::string value = entry.value().is_string() ? std::string(entry.value().get_string()) : boost::json::serialize(entry.value());
-        for (auto pos = text.find(placeholder); pos != std::string::npos; pos = text.find(placeholder, pos + value.size())) {
+        const std::string value =
+            entry.value().is_string() ? std::string(entry.value().get_string()) : boost::json::serialize(entry.value());
+        for (auto pos = text.find(placeholder); pos != std::string::npos;
+             pos = text.find(placeholder, pos + value.size())) {
             text.replace(pos, placeholder.size(), value);
         }
     }

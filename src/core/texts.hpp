@@ -12,10 +12,10 @@
 
 namespace ucs::texts {
 
-inline constexpr std::string_view waiting_callers = "WAITING_CALLERS";          // {n}, plural
+inline constexpr std::string_view waiting_callers = "WAITING_CALLERS";  // {n}, plural
 inline constexpr std::string_view waiting_callers_title = "WAITING_CALLERS_TITLE";
-inline constexpr std::string_view bad_identifier = "BAD_IDENTIFIER";            // {identifier}
-inline constexpr std::string_view device_in_use = "DEVICE_IN_USE";              // {identifier}
+inline constexpr std::string_view bad_identifier = "BAD_IDENTIFIER";  // {identifier}
+inline constexpr std::string_view device_in_use = "DEVICE_IN_USE";    // {identifier}
 inline constexpr std::string_view session_ended = "SESSION_ENDED";
 inline constexpr std::string_view logged_in_elsewhere = "LOGGED_IN_ELSEWHERE";
 inline constexpr std::string_view login_bad_credentials = "BAD_CREDENTIALS";

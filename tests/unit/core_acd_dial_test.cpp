@@ -24,7 +24,8 @@ TEST_CASE("an agent READY with a free phone and a live bar is offered calls", "[
     CHECK(ucs::offer_tier(offerable(), {}, 0).tier == ucs::OfferTier::first);
 }
 
-TEST_CASE("an agent whose every bar is disconnected or frozen is skipped, a desk phone only by the queue's choice", "[rules][acd]") {
+TEST_CASE("an agent whose every bar is disconnected or frozen is skipped, a desk phone only by the queue's choice",
+          "[rules][acd]") {
     ucs::OfferCandidate desk = offerable();
     desk.live = false;
     const auto skipped = ucs::offer_tier(desk, {}, 0);
@@ -37,7 +38,8 @@ TEST_CASE("an agent whose every bar is disconnected or frozen is skipped, a desk
     CHECK(ucs::offer_tier(softphone, ucs::QueueOfferPolicy{true}, 0).tier == ucs::OfferTier::never);
 }
 
-TEST_CASE("not READY, a busy phone, a suspended membership or no provisioned session each skip the agent", "[rules][acd]") {
+TEST_CASE("not READY, a busy phone, a suspended membership or no provisioned session each skip the agent",
+          "[rules][acd]") {
     auto with = [](auto change) {
         ucs::OfferCandidate c = offerable();
         change(c);
@@ -67,7 +69,10 @@ TEST_CASE("numbers as CRMs write them become the digits that are dialled", "[rul
         {"00420 777 000 111", "00420777000111"},
         {"0800.123.456", "0800123456"},
         {"0800/123 456", "0800123456"},
-        {"601\xC2\xA0" "234\xE2\x80\x93" "567", "601234567"},  // no-break space and en dash
+        {"601\xC2\xA0"
+         "234\xE2\x80\x93"
+         "567",
+         "601234567"},  // no-break space and en dash
         {"102", "102"},
         {"*21#", "*21#"},
         {" 601234567 ", "601234567"},
@@ -99,23 +104,27 @@ TEST_CASE("strings with nothing dialable, letters or a misplaced plus are refuse
     }
 }
 
-TEST_CASE("a dial belongs to a campaign only when named or the agent's default, never as a consultation", "[rules][dial]") {
+TEST_CASE("a dial belongs to a campaign only when named or the agent's default, never as a consultation",
+          "[rules][dial]") {
     using ucs::CampaignRequest;
     using ucs::DialCampaignInput;
-    CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, false, std::nullopt}) == std::nullopt);
+    CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, false, std::nullopt}) ==
+          std::nullopt);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, false, 3}) == 3);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::direct, std::nullopt, false, 3}) == std::nullopt);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::queue, 5, false, 3}) == 5);
     CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::queue, 5, true, 3}) == std::nullopt);
-    CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, true, 3}) == std::nullopt);
+    CHECK(ucs::campaign_of_dial(DialCampaignInput{CampaignRequest::ucs_decides, std::nullopt, true, 3}) ==
+          std::nullopt);
 }
 
 // ---- texts (core/texts.hpp) ----------------------------------------------------------------------
 
 TEST_CASE("every text an agent reads exists in English and Czech with its placeholders", "[rules][texts]") {
-    const std::string_view codes[] = {ucs::texts::waiting_callers, ucs::texts::waiting_callers_title, ucs::texts::bad_identifier,
-                                      ucs::texts::device_in_use,   ucs::texts::session_ended,         ucs::texts::logged_in_elsewhere,
-                                      ucs::texts::login_bad_credentials, ucs::texts::login_rate_limited, ucs::texts::login_sso_refused};
+    const std::string_view codes[] = {
+        ucs::texts::waiting_callers,       ucs::texts::waiting_callers_title, ucs::texts::bad_identifier,
+        ucs::texts::device_in_use,         ucs::texts::session_ended,         ucs::texts::logged_in_elsewhere,
+        ucs::texts::login_bad_credentials, ucs::texts::login_rate_limited,    ucs::texts::login_sso_refused};
     for (std::string_view code : codes) {
         for (std::string_view lang : ucs::texts::languages) {
             INFO(code << " " << lang);
@@ -127,7 +136,8 @@ TEST_CASE("every text an agent reads exists in English and Czech with its placeh
         CHECK(ucs::texts::render(code, "cs") != ucs::texts::render(code, "en"));
     }
     CHECK_FALSE(ucs::texts::render("NO_SUCH_TEXT", "en").has_value());
-    CHECK(ucs::texts::render(ucs::texts::bad_identifier, "de", boost::json::object{{"identifier", "x"}}) == "Bad identifier: x");
+    CHECK(ucs::texts::render(ucs::texts::bad_identifier, "de", boost::json::object{{"identifier", "x"}}) ==
+          "Bad identifier: x");
 }
 
 TEST_CASE("Czech and English plurals pick their form by the count", "[rules][texts]") {

@@ -22,7 +22,9 @@ ucs::Call call_of(const json::object& params) {
     return *call;
 }
 
-std::string error_code(const json::object& error) { return std::string(error.at("data").at("code").as_string()); }
+std::string error_code(const json::object& error) {
+    return std::string(error.at("data").at("code").as_string());
+}
 
 // Alice (agent1) READY on 101 first, so she is the longest idle; Bob (agent2) READY on 102 later.
 // Both are members of queue 1.
@@ -53,7 +55,8 @@ struct AliceAlone {
 
 // ---- item 4: a dead bar is not offered calls ------------------------------------------------------
 
-TEST_CASE_METHOD(AliceIdleLongerThanBob, "a queue call skips the longest idle agent whose bar lost its connection", "[engine][acd][page-life]") {
+TEST_CASE_METHOD(AliceIdleLongerThanBob, "a queue call skips the longest idle agent whose bar lost its connection",
+                 "[engine][acd][page-life]") {
     h.disconnect(alice);  // socket aborted, no logout: the session waits for a resume
     const std::string uniqueid = h.ring_queue(1);
     auto ringing = bob.next_event("call.ringing");
@@ -62,7 +65,9 @@ TEST_CASE_METHOD(AliceIdleLongerThanBob, "a queue call skips the longest idle ag
     CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("logged_in") == true);
 }
 
-TEST_CASE_METHOD(AliceAlone, "a caller waits while the only agent's bar is disconnected and rings as soon as it resumes", "[engine][acd][page-life]") {
+TEST_CASE_METHOD(AliceAlone,
+                 "a caller waits while the only agent's bar is disconnected and rings as soon as it resumes",
+                 "[engine][acd][page-life]") {
     alice.take_events();
     const std::uint64_t seen = alice.last_seq;
     h.disconnect(alice);
@@ -75,7 +80,8 @@ TEST_CASE_METHOD(AliceAlone, "a caller waits while the only agent's bar is disco
     CHECK(h.http("GET", "/api/v1.0/queues").body.as_array()[0].at("waiting") == 0);
 }
 
-TEST_CASE_METHOD(AliceIdleLongerThanBob, "a bar whose page is frozen is skipped until it says it resumed", "[engine][acd][page-life]") {
+TEST_CASE_METHOD(AliceIdleLongerThanBob, "a bar whose page is frozen is skipped until it says it resumed",
+                 "[engine][acd][page-life]") {
     CHECK(alice.ok(method::ping, {{"frozen", true}}).at("frozen") == true);
     h.ring_queue(1);
     CHECK(bob.next_event("call.ringing"));
@@ -88,7 +94,8 @@ TEST_CASE_METHOD(AliceIdleLongerThanBob, "a bar whose page is frozen is skipped 
     CHECK(alice.ok(method::ping).at("frozen") == false);  // a plain heartbeat changes nothing
 }
 
-TEST_CASE("a queue may ring a desk phone whose bar is disconnected, but never a softphone", "[engine][acd][page-life]") {
+TEST_CASE("a queue may ring a desk phone whose bar is disconnected, but never a softphone",
+          "[engine][acd][page-life]") {
     Harness h;
     for (auto& queue : h.store().directory().queues) queue.ring_unattended_desk_phones = queue.info.id == 1;
     h.restart();
@@ -125,17 +132,19 @@ TEST_CASE("with the per-queue setting a disconnected softphone is still skipped"
 namespace {
 
 ucs::server::HttpResponse beacon(Harness& h, const Client& page) {
-    return h.http("POST", "/api/v1.0/session/logout", json::serialize(json::object{{"session", page.session_key}}), false);
+    return h.http("POST", "/api/v1.0/session/logout", json::serialize(json::object{{"session", page.session_key}}),
+                  false);
 }
 
 }  // namespace
 
-TEST_CASE_METHOD(AliceAlone, "a reload that logs in again within the grace keeps the agent, the phone and the call", "[engine][page-life]") {
+TEST_CASE_METHOD(AliceAlone, "a reload that logs in again within the grace keeps the agent, the phone and the call",
+                 "[engine][page-life]") {
     const std::string uniqueid = h.ring_queue(1);
     alice.ok(method::answer);
     REQUIRE(beacon(h, alice).status == 200);
     h.disconnect(alice);  // the page goes away
-    h.advance(1'500);  // (also makes a fresh SSO token)
+    h.advance(1'500);     // (also makes a fresh SSO token)
     Client& reloaded = h.connect();
     reloaded.hello();
     reloaded.login_sso("agent1");  // the documented sso() on the new page
@@ -155,7 +164,8 @@ TEST_CASE_METHOD(AliceAlone, "a reload that logs in again within the grace keeps
     CHECK(call_of(*ended).uniqueid == uniqueid);
 }
 
-TEST_CASE_METHOD(AliceAlone, "a page that resumes its session within the grace continues as if nothing happened", "[engine][page-life]") {
+TEST_CASE_METHOD(AliceAlone, "a page that resumes its session within the grace continues as if nothing happened",
+                 "[engine][page-life]") {
     h.ring_queue(1);
     alice.ok(method::answer);
     alice.take_events();
@@ -164,14 +174,16 @@ TEST_CASE_METHOD(AliceAlone, "a page that resumes its session within the grace c
     h.disconnect(alice);
     h.advance(1'000);
     h.reconnect(alice);
-    CHECK(alice.ok(method::resume_session, {{"session", alice.session_key}, {"last_seq", seen}}).at("state") == "READY");
+    CHECK(alice.ok(method::resume_session, {{"session", alice.session_key}, {"last_seq", seen}}).at("state") ==
+          "READY");
     h.advance(30'000);
     alice.ok(method::ping);
     CHECK_FALSE(alice.next_event("session.loggedOut"));
     CHECK(alice.ok(method::state).at("call").is_object());
 }
 
-TEST_CASE_METHOD(AliceAlone, "a closed page nobody comes back to logs the agent out and ends the call after the grace", "[engine][page-life]") {
+TEST_CASE_METHOD(AliceAlone, "a closed page nobody comes back to logs the agent out and ends the call after the grace",
+                 "[engine][page-life]") {
     const std::string uniqueid = h.ring_queue(1);
     alice.ok(method::answer);
     alice.take_events();
@@ -199,7 +211,8 @@ TEST_CASE("the grace after the unload beacon is configurable", "[engine][page-li
 
 // ---- item 2: two tabs of one agent stay in step ---------------------------------------------------
 
-TEST_CASE("identify in one tab tells the other tab, which can pair again and carry on", "[engine][page-life][pairing]") {
+TEST_CASE("identify in one tab tells the other tab, which can pair again and carry on",
+          "[engine][page-life][pairing]") {
     Harness h;
     Client& tab_a = h.connect();
     tab_a.ready_agent("agent1", "101");
@@ -231,7 +244,8 @@ TEST_CASE("identify in one tab tells the other tab, which can pair again and car
 
 // ---- item 10: a rejected call goes to the next agent ----------------------------------------------
 
-TEST_CASE_METHOD(AliceIdleLongerThanBob, "a rejected queue call rings the next agent, not the one who rejected it", "[engine][acd]") {
+TEST_CASE_METHOD(AliceIdleLongerThanBob, "a rejected queue call rings the next agent, not the one who rejected it",
+                 "[engine][acd]") {
     const std::string uniqueid = h.ring_queue(1);
     REQUIRE(alice.next_event("call.ringing"));
     alice.ok(method::hangup);
@@ -241,7 +255,8 @@ TEST_CASE_METHOD(AliceIdleLongerThanBob, "a rejected queue call rings the next a
     CHECK_FALSE(alice.next_event("call.ringing"));
 }
 
-TEST_CASE_METHOD(AliceAlone, "the only agent who rejected a call is offered it again only after the back-off", "[engine][acd]") {
+TEST_CASE_METHOD(AliceAlone, "the only agent who rejected a call is offered it again only after the back-off",
+                 "[engine][acd]") {
     h.ring_queue(1);
     REQUIRE(alice.next_event("call.ringing"));
     alice.ok(method::hangup);
@@ -292,7 +307,8 @@ TEST_CASE("provision with a paired phone needs no flag", "[engine][pairing]") {
 
 // ---- item 5: numbers as CRMs store them ------------------------------------------------------------
 
-TEST_CASE_METHOD(AliceAlone, "dial accepts numbers written with spaces, brackets and dashes and dials their digits", "[engine][calls][dial]") {
+TEST_CASE_METHOD(AliceAlone, "dial accepts numbers written with spaces, brackets and dashes and dials their digits",
+                 "[engine][calls][dial]") {
     for (const char* written : {"+420 777 000 111", "(0800) 123-456", "0800-123-456", "00420 777 000 111"}) {
         INFO(written);
         auto result = alice.ok(method::dial, {{"number", written}});
@@ -308,7 +324,8 @@ TEST_CASE_METHOD(AliceAlone, "dial accepts numbers written with spaces, brackets
     CHECK(alice.error(method::dial, {{"number", " - "}}).at("data").at("field") == "params.number");
 }
 
-TEST_CASE_METHOD(AliceAlone, "blind transfer and the consultation of transfer take formatted numbers too", "[engine][transfer][dial]") {
+TEST_CASE_METHOD(AliceAlone, "blind transfer and the consultation of transfer take formatted numbers too",
+                 "[engine][transfer][dial]") {
     h.ring_queue(1);
     alice.ok(method::answer);
     auto consultation = alice.ok(method::transfer, {{"number", "601 555 123"}});
@@ -322,7 +339,8 @@ TEST_CASE_METHOD(AliceAlone, "blind transfer and the consultation of transfer ta
     CHECK(calls[0].at("connected_number") == "601555124");
 }
 
-TEST_CASE("the sandbox takes a caller's formatted number and names the field when nothing is dialable", "[engine][rest][dial]") {
+TEST_CASE("the sandbox takes a caller's formatted number and names the field when nothing is dialable",
+          "[engine][rest][dial]") {
     Harness h;
     auto placed = h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"+420 601 000 001","queue":1})");
     REQUIRE(placed.status == 201);
@@ -336,7 +354,8 @@ TEST_CASE("the sandbox takes a caller's formatted number and names the field whe
 
 // ---- item 6: a plain dial is a plain call ---------------------------------------------------------
 
-TEST_CASE_METHOD(AliceAlone, "a plain dial of an agent without a default campaign is a direct call", "[engine][calls][campaign]") {
+TEST_CASE_METHOD(AliceAlone, "a plain dial of an agent without a default campaign is a direct call",
+                 "[engine][calls][campaign]") {
     auto result = alice.ok(method::dial, {{"number", "0800123456"}});
     const ucs::Call call = *ucs::from_json<ucs::Call>(result.at("call"));
     CHECK_FALSE(call.outbound_id.has_value());
@@ -346,7 +365,8 @@ TEST_CASE_METHOD(AliceAlone, "a plain dial of an agent without a default campaig
     CHECK(ucs::from_json<ucs::Call>(campaign.at("call"))->outbound_id == 3);
 }
 
-TEST_CASE("a plain dial of an agent with a default campaign belongs to it, a consultation never does", "[engine][calls][campaign]") {
+TEST_CASE("a plain dial of an agent with a default campaign belongs to it, a consultation never does",
+          "[engine][calls][campaign]") {
     Harness h;
     for (auto& m : h.store().directory().memberships) m.default_campaign = m.user_id == 1 && m.queue_id == 3;
     h.restart();
@@ -374,7 +394,8 @@ TEST_CASE("a plain dial of an agent with a default campaign belongs to it, a con
 
 // ---- item 8: statistics --------------------------------------------------------------------------
 
-TEST_CASE_METHOD(AliceAlone, "suspendtime grows while suspended and keeps growing only until resume", "[engine][statistics]") {
+TEST_CASE_METHOD(AliceAlone, "suspendtime grows while suspended and keeps growing only until resume",
+                 "[engine][statistics]") {
     alice.ok(method::suspend, {{"queue", 1}});
     h.advance(2'000);
     alice.ok(method::resume, {{"queue", 1}});
@@ -400,7 +421,8 @@ TEST_CASE("incoming calls count as answered whether or not they came through a q
     bob.ok(method::answer);
     h.advance(3'000);
     bob.ok(method::hangup);
-    auto placed = h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"601000009","to":"102"})");  // direct from outside
+    auto placed =
+        h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"601000009","to":"102"})");  // direct from outside
     REQUIRE(placed.status == 201);
     bob.ok(method::hangup);  // rejected
     auto bob_user = bob.ok(method::state).at("user");

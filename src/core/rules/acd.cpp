@@ -18,6 +18,8 @@ OfferVerdict offer_tier(const OfferCandidate& c, const QueueOfferPolicy& policy,
     return {OfferTier::first, {}};
 }
 
-std::int64_t reoffer_after(std::int64_t rejected_at) { return rejected_at + reject_backoff_ms; }
+std::int64_t reoffer_after(std::int64_t rejected_at) {
+    return rejected_at + reject_backoff_ms;
+}
 
 }  // namespace ucs

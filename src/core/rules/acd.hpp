@@ -20,12 +20,12 @@ namespace ucs {
 
 // One queue member as the ACD sees them when a call is waiting.
 struct OfferCandidate {
-    bool ready = false;               // status READY
-    bool phone_free = false;          // a paired phone and no call
-    bool suspended = false;           // the membership of this queue is suspended
-    bool provisioned = false;         // a session of the agent reached READY (the bar shows the agent)
-    bool live = false;                // one of those sessions has a connection and its page is not frozen
-    bool softphone = false;           // the paired phone is the browser itself
+    bool ready = false;                       // status READY
+    bool phone_free = false;                  // a paired phone and no call
+    bool suspended = false;                   // the membership of this queue is suspended
+    bool provisioned = false;                 // a session of the agent reached READY (the bar shows the agent)
+    bool live = false;                        // one of those sessions has a connection and its page is not frozen
+    bool softphone = false;                   // the paired phone is the browser itself
     std::optional<std::int64_t> rejected_at;  // ms: when this agent rejected this very call
 };
 

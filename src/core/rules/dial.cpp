@@ -46,14 +46,16 @@ Expected<std::string, std::string> dialable_number(std::string_view text) {
         } else if (c < '0' || c > '9') {
             const bool printable = c > ' ' && c < 127;
             return Unexpected("not a phone number: \"" + std::string(text) + "\" has " +
-                              (printable ? "'" + std::string(1, c) + "'" : std::string("a character")) + " that cannot be dialled");
+                              (printable ? "'" + std::string(1, c) + "'" : std::string("a character")) +
+                              " that cannot be dialled");
         }
         dialled.push_back(c);
         ++i;
     }
     const std::size_t digits = dialled.size() - (!dialled.empty() && dialled.front() == '+' ? 1 : 0);
     if (digits == 0) return Unexpected("nothing to dial in \"" + std::string(text) + "\"");
-    if (service_code && dialled.front() == '+') return Unexpected(std::string("an international number has only digits after '+'"));
+    if (service_code && dialled.front() == '+')
+        return Unexpected(std::string("an international number has only digits after '+'"));
     if (digits > max_dial_digits) return Unexpected("more than " + std::to_string(max_dial_digits) + " digits");
     return dialled;
 }
@@ -61,9 +63,12 @@ Expected<std::string, std::string> dialable_number(std::string_view text) {
 std::optional<int> campaign_of_dial(const DialCampaignInput& input) {
     if (input.consultation) return std::nullopt;
     switch (input.request) {
-    case CampaignRequest::queue: return input.queue;
-    case CampaignRequest::direct: return std::nullopt;
-    case CampaignRequest::ucs_decides: return input.default_campaign;
+        case CampaignRequest::queue:
+            return input.queue;
+        case CampaignRequest::direct:
+            return std::nullopt;
+        case CampaignRequest::ucs_decides:
+            return input.default_campaign;
     }
     return std::nullopt;
 }

@@ -62,7 +62,10 @@ TEST_CASE_METHOD(AliceIdleLongerThanBob, "a queue call skips the longest idle ag
     auto ringing = bob.next_event("call.ringing");
     REQUIRE(ringing);
     CHECK(call_of(*ringing).uniqueid == uniqueid);
-    CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("logged_in") == true);
+    const auto agents = h.http("GET", "/api/v1.0/agents").body.as_array();
+    CHECK(agents[0].at("logged_in") == true);  // her session waits for a resume
+    CHECK(agents[0].at("bar_live") == false);
+    CHECK(agents[1].at("bar_live") == true);
 }
 
 TEST_CASE_METHOD(AliceAlone,
@@ -82,7 +85,10 @@ TEST_CASE_METHOD(AliceAlone,
 
 TEST_CASE_METHOD(AliceIdleLongerThanBob, "a bar whose page is frozen is skipped until it says it resumed",
                  "[engine][acd][page-life]") {
+    CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("bar_live") == true);
     CHECK(alice.ok(method::ping, {{"frozen", true}}).at("frozen") == true);
+    CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("bar_live") == false);  // reported
+    CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("logged_in") == true);
     h.ring_queue(1);
     CHECK(bob.next_event("call.ringing"));
     CHECK_FALSE(alice.next_event("call.ringing"));

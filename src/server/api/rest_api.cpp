@@ -319,6 +319,7 @@ HttpResponse RestApi::agents(Routed& request) {
     for (const AgentOverview& overview : engine_.agents(request.now, request.out)) {
         json::object entry = to_json(overview.agent).as_object();
         entry["logged_in"] = overview.logged_in;
+        entry["bar_live"] = overview.bar_live;
         json::array queues;
         for (const auto& m : overview.queues)
             queues.push_back(json::object{{"queue_id", m.queue_id}, {"suspended", m.suspended}, {"priorities", m.priorities}});

@@ -370,7 +370,11 @@ std::vector<AgentOverview> Engine::agents(Millis now, Output& out) {
         std::vector<AgentOverview> list;
         for (AgentInfo& info : impl.agent_list()) {
             const bool logged_in = impl.user_logged_in(info.id);
-            AgentOverview overview{std::move(info), logged_in, {}};
+            const bool bar_live = std::any_of(impl.sessions.begin(), impl.sessions.end(), [&](const auto& entry) {
+                const Session& s = entry.second;
+                return s.user_id == info.id && s.state != AppState::CREDENTIALS && s.connection && !s.frozen;
+            });
+            AgentOverview overview{std::move(info), logged_in, {}, bar_live};
             for (const MembershipRecord* m : impl.memberships_of(overview.agent.id))
                 overview.queues.push_back({m->queue_id, m->suspended, m->priority});
             list.push_back(std::move(overview));

@@ -98,6 +98,9 @@ struct AgentOverview {
     AgentInfo agent;
     bool logged_in = false;
     std::vector<Membership> queues;
+    // Logged in with a bar that is connected and not frozen: false while every bar of the agent is
+    // gone or frozen, when the ACD skips the agent (core/rules/acd.hpp).
+    bool bar_live = false;
 };
 
 struct QueueOverview {

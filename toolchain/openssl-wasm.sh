@@ -10,9 +10,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/toolchain/env.sh"
 
 log() { printf '[openssl-wasm] %s\n' "$*"; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# shellcheck source=toolchain/debian-source.sh
+source "$repo/toolchain/debian-source.sh"
 
 # Only what the agent bar needs: hashes and HMAC through the low-level API, base64, CRYPTO_memcmp.
 # Everything that needs an OS the browser lacks (sockets, threads, dlopen, engines) is left out.
@@ -31,44 +30,10 @@ if [ -f "$prefix/lib/libcrypto.a" ] && [ -f "$prefix/include/openssl/sha.h" ]; t
   exit 0
 fi
 
-# Debian's source packages need a deb-src entry; derive it from the machine's own binary sources.
-ensure_deb_src() {
-  local known
-  known=$(apt-cache showsrc openssl 2>/dev/null || true)
-  if [[ $known == *"Package: openssl"* ]]; then
-    return
-  fi
-  local list=/etc/apt/sources.list.d/ucs-operator-src
-  log "adding deb-src entries ($list.*)"
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | as_root tee "$list.sources" >/dev/null
-  fi
-  if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
-    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | as_root tee "$list.list" >/dev/null
-  fi
-  as_root apt-get update -qq
-}
-
-ensure_deb_src
 work=$(mktemp -d "${TMPDIR:-/tmp}/openssl-wasm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-# The installed version first; an archive may not carry its source (security updates, say), so then
-# the newest source version it does carry.
-fetched=""
-candidates=$( (echo "$version"; apt-cache showsrc openssl | awk '/^Version:/{print $2}' | sort -Vr) | awk '!seen[$0]++')
-for candidate in $candidates; do
-  log "fetching Debian source package openssl $candidate"
-  if apt-get source --download-only -qq "openssl=$candidate" </dev/null >fetch.log 2>&1; then
-    fetched=$candidate
-    break
-  fi
-  rm -f openssl_*
-done
-[ -n "$fetched" ] || { cat fetch.log; log "no openssl source package could be fetched"; exit 1; }
-dsc=$(ls openssl_*.dsc | head -n1)
-dpkg-source --no-check -x "$dsc" src >/dev/null
+fetched=$(fetch_debian_source openssl "$version")
 cd src
 
 log "configuring and building libcrypto.a for wasm32 (emcc $(emcc -dumpversion))"

@@ -15,9 +15,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/toolchain/env.sh"
 
 log() { printf '[opus-wasm] %s\n' "$*"; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+# shellcheck source=toolchain/debian-source.sh
+source "$repo/toolchain/debian-source.sh"
 
 # The recipe. Float build: the AudioWorklet hands us floats, Debian's native libopus (ucsd) is the float
 # build too, and fixed-point would save only ~20 KB gzip (bench/README.md has the figures). -Os: 21 KB
@@ -47,45 +46,10 @@ if [ -f "$prefix/lib/libopus.a" ] && [ -f "$prefix/include/opus/opus.h" ]; then
   exit 0
 fi
 
-# Debian's source packages need a deb-src entry; derive it from the machine's own binary sources
-# (the same entry toolchain/openssl-wasm.sh adds).
-ensure_deb_src() {
-  local known
-  known=$(apt-cache showsrc opus 2>/dev/null || true)
-  if [[ $known == *"Package: opus"* ]]; then
-    return
-  fi
-  local list=/etc/apt/sources.list.d/ucs-operator-src
-  log "adding deb-src entries ($list.*)"
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | as_root tee "$list.sources" >/dev/null
-  fi
-  if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
-    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | as_root tee "$list.list" >/dev/null
-  fi
-  as_root apt-get update -qq
-}
-
-ensure_deb_src
 work=$(mktemp -d "${TMPDIR:-/tmp}/opus-wasm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-
-# The installed version first; an archive may not carry its source (security updates, say), so then
-# the newest source version it does carry.
-fetched=""
-candidates=$( (echo "$version"; apt-cache showsrc opus | awk '/^Version:/{print $2}' | sort -Vr) | awk '!seen[$0]++')
-for candidate in $candidates; do
-  log "fetching Debian source package opus $candidate"
-  if apt-get source --download-only -qq "opus=$candidate" </dev/null >fetch.log 2>&1; then
-    fetched=$candidate
-    break
-  fi
-  rm -f opus_*
-done
-[ -n "$fetched" ] || { cat fetch.log; log "no opus source package could be fetched"; exit 1; }
-dsc=$(ls opus_*.dsc | head -n1)
-dpkg-source --no-check -x "$dsc" src >/dev/null  # applies Debian's patches
+fetched=$(fetch_debian_source opus "$version")
 cd src
 
 # The files of one make variable (`NAME = a.c \ b.c ...`) in the package's *_sources.mk.

@@ -31,6 +31,7 @@ struct Model {
     std::optional<std::string> sso_provider;  // sso() named one: the unload beacon logs out
     bool was_logged_in = false;               // to log in again when ucsd forgot the session
     bool audio_running = false;               // the browser lets the bar's audio play (autoplay)
+    bool audio_known = false;                 // the bindings reported it (audio starts lazily, on first need)
 
     // For the GUI.
     std::vector<Device> devices;                  // the phones offered in IDENTIFY (listDevices)

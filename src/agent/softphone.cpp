@@ -51,11 +51,8 @@ void Softphone::follow_sound() {
         if (sounding_ && sounding_->tone == wanted->tone && sounding_->why == wanted->why) return;
         const Speaker speaker = wanted->why == Why::ring ? Speaker::ringer : Speaker::call;
         play(wanted->tone, 0, speaker, wanted->why);
-        if (wanted->why == Why::ring && !ctx_.model.audio_running && !blocked_warned_) {
-            blocked_warned_ = true;
-            ctx_.out.warn("a call is ringing but cannot be heard: the browser plays the bar's sound only after the agent "
-                          "clicks or types on the page");
-        }
+        // Before the first sound the browser has not said whether it will play: the report decides.
+        if (wanted->why == Why::ring && ctx_.model.audio_known) warn_if_unheard();
         return;
     }
     // A ring or ringback that is no longer wanted stops; a one-off tone or the test plays out.
@@ -87,10 +84,20 @@ void Softphone::stop_test() {
     ctx_.out.emit(StopSound{});
 }
 
+void Softphone::warn_if_unheard() {
+    if (ctx_.model.audio_running || blocked_warned_) return;
+    blocked_warned_ = true;
+    ctx_.out.warn("a call is ringing but cannot be heard: the browser plays the bar's sound only after the agent "
+                  "clicks or types on the page");
+}
+
 void Softphone::audio_output(bool running) {
-    if (running == ctx_.model.audio_running) return;
+    const bool known_before = ctx_.model.audio_known;
+    ctx_.model.audio_known = true;
+    if (known_before && running == ctx_.model.audio_running) return;
     ctx_.model.audio_running = running;
     if (running) blocked_warned_ = false;  // a later block warns again
+    if (sounding_ && sounding_->why == Why::ring) warn_if_unheard();
     ctx_.out.view_changed();
 }
 

@@ -51,6 +51,7 @@ private:
     void play(std::string tone, int cycles, Speaker speaker, Why why);
     void follow_sound();
     void follow_microphone();
+    void warn_if_unheard();  // onWarning once while a ring sounds into an audio output the browser holds back
     [[nodiscard]] std::optional<Sounding> steady_sound() const;
 
     Context& ctx_;

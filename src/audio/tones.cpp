@@ -58,6 +58,11 @@ constexpr std::array quest_notes{Note{74, 2}, Note{77, 2}, Note{81, 2}, Note{86,
 constexpr std::array rush_notes{Note{76, 1}, Note{80, 1}, Note{83, 1}, Note{88, 1}, Note{83, 1}, Note{80, 1},
                                 Note{76, 1}, Note{80, 1}, Note{83, 1}, Note{88, 1}, Note{90, 1}, Note{88, 1},
                                 Note{88, 2}, Note{rest, 2}, Note{88, 1}, Note{88, 1}, Note{rest, 2}};
+// A slow C major walk through I-vi-IV-V and home, in long notes: calm to wait on, not a tune anyone
+// hums back.
+constexpr std::array hold_notes{Note{72, 4}, Note{76, 4}, Note{79, 8}, Note{69, 4}, Note{72, 4}, Note{76, 8},
+                                Note{65, 4}, Note{69, 4}, Note{72, 8}, Note{67, 4}, Note{71, 4}, Note{74, 4},
+                                Note{72, 4}, Note{64, 4}, Note{67, 4}, Note{72, 12}, Note{rest, 4}};
 
 constexpr std::array melodies{
     Melody{Tone::ringtone_default, "default", 120, bell, default_notes, 1.5},
@@ -65,6 +70,7 @@ constexpr std::array melodies{
     Melody{Tone::ringtone_loving_you, "lovingYou", 104, warm, loving_you_notes, 0.6},
     Melody{Tone::ringtone_quest, "quest", 140, square_ish, quest_notes, 1.2},
     Melody{Tone::ringtone_rush, "rush", 176, pluck, rush_notes, 0.8},
+    Melody{Tone::music_on_hold, "musicOnHold", 84, warm, hold_notes, 0.0},
 };
 
 const Melody* melody_of(Tone tone) {
@@ -137,7 +143,7 @@ void add_burst(std::vector<float>& out, double from, double seconds, double freq
 
 std::optional<Tone> ringtone_named(std::string_view name) {
     for (const Melody& m : melodies)
-        if (m.name == name) return m.tone;
+        if (m.name == name && m.tone != Tone::music_on_hold) return m.tone;
     return std::nullopt;
 }
 

@@ -23,9 +23,11 @@ enum class Tone : std::uint8_t {
     ringback,      // the far end is ringing: 425 Hz, 1 s on, 4 s off
     busy,          // 425 Hz, 0.5 s on, 0.5 s off
     unobtainable,  // special information tone: 950, 1400, 1800 Hz, 330 ms each, then 1 s silence
+    // What a held party hears from ucsd's media bridge: a calm original melody.
+    music_on_hold,
 };
 
-// The ringtone of a documented ringingSound name ("lovingYou"), if it is one.
+// The ringtone of a documented ringingSound name ("lovingYou"), if it is one (never music on hold).
 std::optional<Tone> ringtone_named(std::string_view name);
 std::string_view tone_name(Tone tone);
 

@@ -45,6 +45,21 @@ std::string event_frame(std::string_view name, std::uint64_t seq, boost::json::o
         boost::json::object{{"jsonrpc", "2.0"}, {"method", name}, {"params", std::move(params)}});
 }
 
+std::string event_head(std::string_view name, const boost::json::object& params) {
+    std::string frame =
+        boost::json::serialize(boost::json::object{{"jsonrpc", "2.0"}, {"method", name}, {"params", params}});
+    frame.resize(frame.size() - 2);  // the "}}" closing params and the envelope: the tail adds seq first
+    return frame;
+}
+
+std::string event_tail(std::string_view head, std::uint64_t seq) {
+    // event_frame appends seq as params' last member: after a comma unless params are empty.
+    std::string tail = head.ends_with('{') ? "\"seq\":" : ",\"seq\":";
+    tail += std::to_string(seq);
+    tail += "}}";
+    return tail;
+}
+
 std::string request_frame(std::int64_t id, std::string_view method, boost::json::object params) {
     return boost::json::serialize(
         boost::json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});

@@ -108,6 +108,10 @@ std::string result_frame(const boost::json::value& id, boost::json::value result
 std::string error_frame(const boost::json::value& id, ErrorCode code, std::string_view message,
                         boost::json::object data = {});
 std::string event_frame(std::string_view name, std::uint64_t seq, boost::json::object params);
+// The same frame in two parts, so one encoding serves every session an event goes to:
+// event_frame(name, seq, params) == event_head(name, params) + event_tail(head, seq).
+std::string event_head(std::string_view name, const boost::json::object& params);
+std::string event_tail(std::string_view head, std::uint64_t seq);
 std::string request_frame(std::int64_t id, std::string_view method, boost::json::object params);
 
 }  // namespace ucs::protocol

@@ -47,3 +47,87 @@ test('the ringtone test ends by itself after two rounds of the melody', { timeou
     await new Promise((r) => setTimeout(r, 6_500));
     assert.ok(await level(bar) < -90, 'silent again without stopRingingSoundTest');
   }));
+
+const microphone = (bar) => bar.page.evaluate(() => window[Symbol.for('ucsOperator.audioTap')].microphone());
+
+// Up to READY on softphone 201 with a queue call ringing in the browser.
+async function ringingOnSoftphone(bar, options = {}) {
+  await bar.open(barPage(env, { options: { headless: true, ...options } }));
+  const ready = await bar.ready('agent1', '201');
+  assert.equal(ready.device.type, 'softphone');
+  await bar.ok('changeStatus', 'READY');
+  await bar.wait('onStateChange', { where: { status: 'READY' } });
+  const uniqueid = await env.ucsd.ringQueue({ queue: 2, from: '+420777123456' });
+  await bar.wait('onCallRinging', { where: { uniqueid } });
+  return uniqueid;
+}
+
+test('a queue call rings in the browser on softphone 201 and the ringtone stops when it is answered', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const uniqueid = await ringingOnSoftphone(bar);
+    await sounding(bar);
+    assert.equal(await microphone(bar), null, 'no microphone while the call only rings');
+    await bar.ok('answer');
+    await bar.wait('onCallConnect', { where: { uniqueid } });
+    await silent(bar);
+    await bar.ok('hangup');
+    await bar.wait('onCallHangup', { where: { uniqueid } });
+  }));
+
+test('the microphone opens on answer with audioInputConstraints, mute disables the track, hangup releases it', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const constraints = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+    const uniqueid = await ringingOnSoftphone(bar, { audioInputConstraints: constraints });
+    await bar.ok('answer');
+    await bar.wait('onCallConnect', { where: { uniqueid } });
+    await bar.waitFor(() => window[Symbol.for('ucsOperator.audioTap')].microphone()?.open === true, null, { what: 'the microphone' });
+    const opened = await microphone(bar);
+    assert.equal(opened.readyState, 'live');
+    assert.equal(opened.enabled, true);
+    for (const [name, value] of Object.entries(constraints)) {
+      assert.equal(opened.settings[name], value, `getSettings().${name} is what audioInputConstraints asked for`);
+    }
+
+    await bar.ok('mute');
+    await bar.wait('onCallMute', { where: { uniqueid } });
+    assert.equal((await microphone(bar)).enabled, false, 'mute disables the track itself');
+    await bar.ok('mute'); // a toggle
+    await bar.wait('onCallUnmute', { where: { uniqueid } });
+    assert.equal((await microphone(bar)).enabled, true);
+
+    await bar.ok('hangup');
+    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await bar.waitFor(() => window[Symbol.for('ucsOperator.audioTap')].microphone()?.readyState === 'ended', null,
+      { what: 'the microphone track to be stopped' });
+    assert.equal((await microphone(bar)).open, false, 'no call needs the microphone: every track is stopped');
+  }));
+
+test('the settings choose the microphone and speakers, remembered in the browser, and the meter shows the microphone works', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    await bar.page.setViewportSize({ width: 900, height: 700 });
+    await bar.open(barPage(env));
+    await bar.ready('agent1', '201');
+    await bar.page.click('[data-k="tab-settings"]');
+    const microphoneChoice = bar.page.locator('select[name="microphone"]');
+    await bar.page.waitForFunction(() => {
+      const host = document.getElementById('ucsOperator');
+      const select = host && host.shadowRoot && host.shadowRoot.querySelector('select[name="microphone"]');
+      return select && select.options.length > 1;
+    }, null, { timeout: 10_000 });
+    const options = await microphoneChoice.locator('option').evaluateAll((list) => list.map((o) => o.value));
+    const fakeMicrophone = options.find((v) => v !== '');
+    assert.ok(fakeMicrophone, `the browser's microphones are offered (${options.length - 1})`);
+    await microphoneChoice.selectOption(fakeMicrophone);
+    const kept = await bar.page.evaluate(() => JSON.parse(localStorage.getItem('ucsOperator.audioDevices')));
+    assert.equal(kept.microphone, fakeMicrophone, 'the choice is kept in the browser');
+
+    await bar.page.click('[data-k="mic-test"]');
+    // The fake device plays a beep: the meter moves above its floor (-70 dBFS).
+    await bar.page.waitForFunction(() => {
+      const meter = document.getElementById('ucsOperator').shadowRoot.querySelector('meter');
+      return meter && meter.value > -60;
+    }, null, { timeout: 10_000, polling: 50 });
+    await bar.screenshot('softphone--settings-with-the-microphone-meter');
+    await bar.page.click('[data-k="mic-test"]');
+    assert.equal(await bar.page.locator('meter').isVisible(), false, 'stopping the test hides the meter');
+  }));

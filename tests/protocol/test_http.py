@@ -16,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 import unittest
 
 from ucsd_harness import FAKE_JS, FAKE_WASM, Ucsd
@@ -478,6 +479,60 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn(b"usage:", result.stderr)
         self.assertIn(b"--no-such-flag", result.stderr)
+
+
+class Capacity(unittest.TestCase):
+    def assert_server_full(self, server):
+        status, headers, body = fetch("GET", "/api/v1.0/status", server=server)
+        self.assertEqual(status, 503)
+        self.assertEqual(headers["Content-Type"], "application/json")
+        self.assertEqual(json.loads(body)["error"]["code"], "SERVER_FULL")
+
+    def test_beyond_max_connections_new_connections_get_a_json_503_and_the_server_carries_on(self):
+        server = Ucsd("--max-connections", "3").start()
+        try:
+            async def scenario():
+                sockets = [await websockets.connect(server.ws_base + "/ws") for _ in range(3)]
+                for ws in sockets:
+                    await hello(ws)
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, self.assert_server_full, server)
+                # The connections held carry on.
+                await sockets[0].send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {}}))
+                self.assertIn("result", json.loads(await asyncio.wait_for(sockets[0].recv(), 10)))
+                await sockets[0].close()
+                await asyncio.sleep(0.3)  # the server sees the close
+                status, _, _ = await loop.run_in_executor(None, lambda: fetch("GET", "/api/v1.0/status", server=server))
+                self.assertEqual(status, 401)  # served again (the REST API wants a token)
+                for ws in sockets[1:]:
+                    await ws.close()
+            run(scenario())
+            self.assertTrue(server.alive())
+            self.assertIn("holding up to 3 connections", server.stderr())
+        finally:
+            server.stop()
+
+    def test_the_file_limit_is_raised_to_the_hard_limit_and_connections_beyond_it_are_refused(self):
+        # A low soft limit and a hard limit of 160: ucsd raises the one to the other and holds
+        # 160 - 64 = 96 connections.
+        server = Ucsd(file_limit=(100, 160)).start()
+        try:
+            self.assertIn("open files limit 160: holding up to 96 connections", server.stderr())
+            held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(96)]
+            try:
+                for _ in range(3):
+                    self.assert_server_full(server)
+            finally:
+                for sock in held:
+                    sock.close()
+            for _ in range(50):  # until the server has seen the closes
+                if fetch("GET", "/api/v1.0/status", server=server)[0] != 503:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(fetch("GET", "/api/v1.0/status", server=server)[0], 401)
+            self.assertTrue(server.alive())
+        finally:
+            server.stop()
 
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command to make a certificate")

@@ -7,6 +7,7 @@ asked for its port through the line it prints when listening.
 
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -47,9 +48,10 @@ def ucsd_binary():
 class Ucsd:
     """One running ucsd. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, *extra_args, demo=True):
+    def __init__(self, *extra_args, demo=True, file_limit=None):
         self.extra_args = list(extra_args)
         self.demo = demo
+        self.file_limit = file_limit  # (soft, hard) RLIMIT_NOFILE for the server process
         self.process = None
         self.port = None
         self.scheme = None
@@ -88,7 +90,10 @@ class Ucsd:
         args += self.extra_args
         self.stderr_path = os.path.join(self.root, "stderr.log")
         with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
+            limit = self.file_limit
+            preexec = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit)) if limit else None
+            self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+                                            preexec_fn=preexec)
 
         line = self._read_line(START_TIMEOUT)
         match = LISTENING.match(line or "")

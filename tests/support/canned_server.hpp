@@ -93,6 +93,7 @@ public:
     std::vector<std::string> open() { return after([&] { agent_->socket_open(now); }); }
     std::vector<std::string> closed() { return after([&] { agent_->socket_closed(now); }); }
     std::vector<std::string> frame(const std::string& text) { return after([&] { agent_->socket_message(text, now); }); }
+    std::vector<std::string> audio_output(bool running) { return after([&] { agent_->audio_output(running, now); }); }
     std::vector<std::string> timer(agent::Timer timer) { return after([&] { agent_->timer_fired(timer, now); }); }
     std::vector<std::string> call(std::string_view method, boost::json::array args, agent::PromiseId promise) {
         return after([&] { agent_->call(method, args, promise, now); });

@@ -191,12 +191,12 @@ public:
         for (auto& line : out.log) log_.push_back(std::move(line));
         for (auto& frame : out.frames) {
             if (auto raw = raw_.find(frame.connection); raw != raw_.end()) {
-                raw->second.sink(frame.frame);
+                raw->second.sink(frame.frame.text());
                 continue;
             }
             for (auto& client : clients_) {
                 if (client->id_ != frame.connection || closed_.contains(frame.connection)) continue;
-                json::value parsed = json::parse(frame.frame);
+                json::value parsed = json::parse(frame.frame.text());
                 client->inbox_.push_back(parsed.as_object());
             }
         }

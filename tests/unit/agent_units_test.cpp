@@ -420,9 +420,27 @@ TEST_CASE("the ringtone test plays the selected ringtone twice on any phone and 
     CHECK(sound_lines(bar.call("stopRingingSoundTest", {}, 13)).empty());
 }
 
+TEST_CASE("a ring before the browser said whether it plays sound warns only when the browser reports it blocked", "[agent][softphone]") {
+    // The audio output is created on the first ring, so its report comes after the ring started.
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)))) == Lines{"play default x0 ringer"});
+    const Lines reported = sound_lines(bar.audio_output(false));
+    REQUIRE(reported.size() == 1);
+    CHECK(reported[0].starts_with("callback onWarning [\"a call is ringing but cannot be heard"));
+    CHECK(bar.agent().state().at("audio") == "blocked");
+}
+
+TEST_CASE("a ring into audio the browser reports as playing does not warn", "[agent][softphone]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone);
+    CHECK(sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)))) == Lines{"play default x0 ringer"});
+    CHECK(sound_lines(bar.audio_output(true)).empty());
+    CHECK(bar.agent().state().at("audio") == "ready");
+}
+
 TEST_CASE("a ring the browser will not let play warns once, and again only after sound was allowed in between", "[agent][softphone]") {
     CannedServer bar = ready_on(ucs::DeviceType::softphone);
     CHECK(bar.agent().state().at("audio") == "blocked");
+    bar.agent().audio_output(false, bar.now);  // the page had no gesture yet
     const Lines first = sound_lines(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation))));
     REQUIRE(first.size() == 2);
     CHECK(first[1].starts_with("callback onWarning [\"a call is ringing but cannot be heard"));

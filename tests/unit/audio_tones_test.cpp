@@ -92,7 +92,7 @@ TEST_CASE("the five ringtones are five different melodies", "[audio]") {
 
 TEST_CASE("every tone starts and ends in silence, so repeating it does not click", "[audio]") {
     for (Tone tone : {Tone::ringtone_default, Tone::ringtone_christmas, Tone::ringtone_loving_you, Tone::ringtone_quest,
-                      Tone::ringtone_rush, Tone::ringback, Tone::busy, Tone::unobtainable}) {
+                      Tone::ringtone_rush, Tone::ringback, Tone::busy, Tone::unobtainable, Tone::music_on_hold}) {
         INFO(ucs::audio::tone_name(tone));
         const auto pcm = ucs::audio::render(tone, 44'100);
         REQUIRE(pcm.size() > 100);
@@ -123,4 +123,21 @@ TEST_CASE("number unobtainable is the rising three-tone signal, then silence", "
     CHECK(share_of(seconds(pcm, rate, 0.35, 0.64), rate, 1400) > 0.9);
     CHECK(share_of(seconds(pcm, rate, 0.68, 0.97), rate, 1800) > 0.9);
     CHECK(ucs::audio::rms_dbfs(seconds(pcm, rate, 1.0, 1.95)) < -100);
+}
+
+TEST_CASE("music on hold is a calm melody of ten seconds or more, audible, unclipped and no ringtone", "[audio]") {
+    const auto pcm = ucs::audio::render(Tone::music_on_hold, 48'000);
+    CHECK(ucs::audio::cycle_seconds(Tone::music_on_hold) >= 10.0);
+    CHECK(ucs::audio::peak(pcm) <= 0.51);
+    CHECK(ucs::audio::rms_dbfs(pcm) > -30);
+    CHECK_FALSE(ucs::audio::ringtone_named(ucs::audio::tone_name(Tone::music_on_hold)));  // not selectable as a ringtone
+    for (Tone ringtone : ringtones) {
+        INFO(ucs::audio::tone_name(ringtone));
+        CHECK(std::fabs(correlation(ucs::audio::render(Tone::music_on_hold, 16'000), ucs::audio::render(ringtone, 16'000))) < 0.5);
+    }
+    // Never a second of silence inside the melody: a held caller must not think the line dropped.
+    for (double at = 0; at + 1.0 <= ucs::audio::cycle_seconds(Tone::music_on_hold) - 0.5; at += 0.5) {
+        INFO("at " << at << " s");
+        CHECK(ucs::audio::rms_dbfs(seconds(pcm, 48'000, at, at + 1.0)) > -50);
+    }
 }

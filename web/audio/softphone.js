@@ -19,6 +19,7 @@ function createUcsAudio(tonePcm, report) {
   var playing = null; // {source, ctx}
   var buffers = {}; // tone + rate -> AudioBuffer
   var microphone = { wanted: false, stream: null, muted: false, constraints: null };
+  var lastTrack = null; // for the test tap: the last microphone track, so a test can see it was stopped
   var lastRunning = null;
 
   function prefs() {
@@ -137,6 +138,7 @@ function createUcsAudio(tonePcm, report) {
       function (stream) {
         if (!microphone.wanted) return releaseStream(stream); // the call ended meanwhile
         microphone.stream = stream;
+        lastTrack = stream.getAudioTracks()[0] || null;
         stream.getAudioTracks().forEach(function (t) { t.enabled = !microphone.muted; });
         report.microphone(true, '');
       },
@@ -223,9 +225,10 @@ function createUcsAudio(tonePcm, report) {
         return loudest;
       },
       contexts: function () { return Object.keys(contexts).map(function (k) { return contexts[k].ctx.state; }); },
+      // The last microphone track the bar opened ('live' while a call needs it, 'ended' once released).
       microphone: function () {
-        var t = microphone.stream && microphone.stream.getAudioTracks()[0];
-        return t ? { enabled: t.enabled, readyState: t.readyState, settings: t.getSettings() } : null;
+        var t = lastTrack;
+        return t ? { open: !!microphone.stream, enabled: t.enabled, readyState: t.readyState, settings: t.getSettings() } : null;
       },
     },
   });

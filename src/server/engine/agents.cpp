@@ -89,6 +89,7 @@ void Engine::Impl::set_status(int user_id, AgentStatus status, std::optional<std
     a.status = status;
     a.reason = status == AgentStatus::AUX ? std::move(reason) : std::nullopt;
     a.acw_until = status == AgentStatus::ACW ? acw_until : std::nullopt;
+    if (a.acw_until) acw_timers.emplace(*a.acw_until, user_id);
     refresh_idle(a);
     json::object params{{"status", to_json(a.status)}, {"reason", a.reason ? json::value(*a.reason) : json::value()}};
     // Automatic wrap-up says when it ends, so the bar can count down.
@@ -159,14 +160,24 @@ std::vector<AgentInfo> Engine::Impl::agent_list() const {
 
 int Engine::Impl::waiting_callers_for(int user_id) const {
     int count = 0;
-    for (const auto& m : directory.memberships) {
-        if (m.user_id != user_id) continue;
+    const auto own = memberships_by_user.find(user_id);
+    if (own == memberships_by_user.end()) return 0;
+    for (const std::size_t i : own->second) {
+        const MembershipRecord& m = directory.memberships[i];
         if (auto it = waiting.find(m.queue_id); it != waiting.end()) count += static_cast<int>(it->second.size());
     }
     return count;
 }
 
 void Engine::Impl::refresh_waiting_callers() {
+    // Runs after every input: nothing to tell while no queue's length changed.
+    bool changed = false;
+    for (const auto& [queue_id, queue] : waiting) {
+        auto [it, added] = last_waiting_sizes.try_emplace(queue_id, queue.size());
+        if (added || it->second != queue.size()) changed = true;
+        it->second = queue.size();
+    }
+    if (!changed) return;
     for (auto& [user_id, a] : agents) {
         const int count = waiting_callers_for(user_id);
         if (count == a.last_waiting_callers) continue;

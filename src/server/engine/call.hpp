@@ -65,6 +65,7 @@ struct ActiveCall {
     // Agents who rejected this queue call, and when (core/rules/acd.hpp: offered again only as a
     // fallback, after a back-off).
     std::map<int, Millis> rejected_by;
+    std::optional<Millis> reoffer_deadline;  // the next back-off of those ends: the ACD looks again
     // Transfers: a consultation call knows the held call it consults about.
     std::optional<std::string> consultation_of;
     // What happens when far_end_deadline passes.

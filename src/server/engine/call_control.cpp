@@ -61,6 +61,7 @@ RpcResult Engine::Impl::hangup(RpcContext& request, const NoParams& /*params*/) 
         // agents first (core/rules/acd.hpp).
         call.rejected_by[request.user_id] = now;
         requeue_offer(call, request.user_id, HangupCause::rejected);
+        arm_reoffer(call);
     } else if (callee) {
         end_call(call, ringing ? HangupCause::rejected : HangupCause::called_hung_up);
     } else {

@@ -272,7 +272,7 @@ void Engine::Impl::offer(ActiveCall& call, int user_id) {
     const DeviceRecord* device = device_by_id(*agent(user_id).device_id);
     call.callee = line_party(*device);
     const QueueRecord* queue = call.queue_id ? queue_by_id(*call.queue_id) : nullptr;
-    call.ring_deadline = now + Millis{queue != nullptr ? queue->ring_timeout_seconds : 20} * 1000;
+    set_ring_deadline(call, now + Millis{queue != nullptr ? queue->ring_timeout_seconds : 20} * 1000);
     transition(call, CallInput{CallEvent::ring});
 }
 
@@ -339,7 +339,7 @@ void Engine::Impl::arm_far_end(ActiveCall& call, const std::string& far_number) 
     }
     // A busy or unknown number is known at once; an answer or a rejection takes a moment of ringing.
     const bool immediate = call.far_end == ActiveCall::FarEnd::busy || call.far_end == ActiveCall::FarEnd::invalid;
-    call.far_end_deadline = now + (immediate ? config.far_end_answer_ms / 4 : config.far_end_answer_ms);
+    set_far_end_deadline(call, now + (immediate ? config.far_end_answer_ms / 4 : config.far_end_answer_ms));
 }
 
 void Engine::Impl::far_end_acts(ActiveCall& call) {
@@ -368,17 +368,19 @@ std::optional<int> Engine::Impl::choose_agent(const ActiveCall& call) {
         Millis idle_since = 0;
     };
     std::optional<Best> best[2];  // first tier, fallback tier
-    for (const MembershipRecord& m : directory.memberships) {
-        if (m.queue_id != queue_id) continue;
+    const auto members = members_by_queue.find(queue_id);
+    if (members == members_by_queue.end()) return std::nullopt;
+    for (const std::size_t i : members->second) {
+        const MembershipRecord& m = directory.memberships[i];
         const Agent& a = agent(m.user_id);
         OfferCandidate candidate;
         candidate.ready = a.status == AgentStatus::READY;
         candidate.phone_free = a.device_id && !has_calls(m.user_id);
         candidate.suspended = m.suspended;
-        for (const auto& [key, session] : sessions) {
-            if (session.user_id != m.user_id || session.state != AppState::READY) continue;
+        for (const Session* session : sessions_of(m.user_id)) {
+            if (session->state != AppState::READY) continue;
             candidate.provisioned = true;
-            if (session.connection && !session.frozen) candidate.live = true;
+            if (session->connection && !session->frozen) candidate.live = true;
         }
         const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr;
         candidate.softphone = device != nullptr && device->device.type == DeviceType::softphone;

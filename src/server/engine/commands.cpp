@@ -30,7 +30,7 @@ ActiveCall& Engine::Impl::incoming_direct_call(std::string from, const DeviceRec
         // The line is busy: the network ends the call right away.
         transition(call, CallInput{CallEvent::route});
         call.far_end = ActiveCall::FarEnd::busy;
-        call.far_end_deadline = now;
+        set_far_end_deadline(call, now);
         return call;
     }
     ring_line(call, device);

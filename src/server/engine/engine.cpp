@@ -90,6 +90,11 @@ RpcError invalid_params(const ParseError& error) {
     return RpcError{ErrorCode::invalid_params, field + ": " + error.problem, json::object{{"field", field}}};
 }
 
+Frame::Frame(std::string text) : shared(std::make_shared<const std::string>(std::move(text))) {}
+
+Frame::Frame(std::shared_ptr<const std::string> shared_part, std::string tail_part)
+    : shared(std::move(shared_part)), tail(std::move(tail_part)) {}
+
 void Output::append(Output&& other) {
     frames.insert(frames.end(), std::make_move_iterator(other.frames.begin()), std::make_move_iterator(other.frames.end()));
     closes.insert(closes.end(), other.closes.begin(), other.closes.end());
@@ -102,6 +107,10 @@ Engine::Impl::Impl(EngineConfig config_in, Store& store_in, const PhoneNumbers& 
                    Millis now_in)
     : config(std::move(config_in)), store(store_in), phones(phones_in), random(random_in), now(now_in) {
     directory = store.load();
+    for (std::size_t i = 0; i < directory.memberships.size(); ++i) {
+        members_by_queue[directory.memberships[i].queue_id].push_back(i);
+        memberships_by_user[directory.memberships[i].user_id].push_back(i);
+    }
     server_secret = random.bytes(32);
     for (const UserRecord& user : directory.users) {
         Agent& a = agents[user.id];
@@ -145,14 +154,15 @@ const QueueRecord* Engine::Impl::queue_by_id(int id) const {
 }
 
 MembershipRecord* Engine::Impl::membership(int user_id, int queue_id) {
-    return find_record(directory.memberships,
-                       [&](const MembershipRecord& m) { return m.user_id == user_id && m.queue_id == queue_id; });
+    for (MembershipRecord* m : memberships_of(user_id))
+        if (m->queue_id == queue_id) return m;
+    return nullptr;
 }
 
 std::vector<MembershipRecord*> Engine::Impl::memberships_of(int user_id) {
     std::vector<MembershipRecord*> found;
-    for (auto& m : directory.memberships)
-        if (m.user_id == user_id) found.push_back(&m);
+    if (auto it = memberships_by_user.find(user_id); it != memberships_by_user.end())
+        for (const std::size_t i : it->second) found.push_back(&directory.memberships[i]);
     return found;
 }
 
@@ -171,7 +181,7 @@ std::optional<int> Engine::Impl::agent_on_line(int line_id) const {
 // ---- frames ------------------------------------------------------------------------------------
 
 void Engine::Impl::handle_frame(Connection& connection, std::string_view frame) {
-    connection.last_seen = now;
+    heard_from(connection);
     if (frame.size() > max_frame_bytes) {
         send(connection.id, protocol::error_frame(nullptr, ErrorCode::frame_too_large,
                                                   "frame of " + std::to_string(frame.size()) +
@@ -215,9 +225,75 @@ void Engine::Impl::detach(ConnectionId connection) {
         if (s != sessions.end() && s->second.connection == connection) {
             s->second.connection.reset();
             s->second.detached_since = now;
+            s->second.detached_at = detached.insert(detached.end(), s->first);
         }
     }
+    by_silence.erase(it->second.by_silence);
     connections.erase(it);
+}
+
+void Engine::Impl::track_connection(ConnectionId id, Connection& connection) {
+    connection.by_silence = by_silence.insert(by_silence.end(), id);
+}
+
+void Engine::Impl::heard_from(Connection& connection) {
+    connection.last_seen = now;
+    by_silence.splice(by_silence.end(), by_silence, connection.by_silence);
+}
+
+// The session is on `connection` now; if it was waiting for a resume, it no longer is.
+void Engine::Impl::attach(Session& session, ConnectionId connection) {
+    session.connection = connection;
+    if (session.detached_at) {
+        detached.erase(*session.detached_at);
+        session.detached_at.reset();
+    }
+}
+
+void Engine::Impl::set_session_user(Session& session, int user_id) {
+    if (session.user_id == user_id) return;
+    if (session.user_id) {
+        auto it = sessions_by_user.find(*session.user_id);
+        it->second.erase(session.key);
+        if (it->second.empty()) sessions_by_user.erase(it);
+    }
+    session.user_id = user_id;
+    sessions_by_user[user_id].insert(session.key);
+}
+
+void Engine::Impl::forget_session(const std::string& key) {
+    auto it = sessions.find(key);
+    if (it == sessions.end()) return;
+    Session& session = it->second;
+    if (session.detached_at) detached.erase(*session.detached_at);
+    if (session.user_id) {
+        auto by_user = sessions_by_user.find(*session.user_id);
+        by_user->second.erase(key);
+        if (by_user->second.empty()) sessions_by_user.erase(by_user);
+    }
+    if (session.connection) {
+        if (auto c = connections.find(*session.connection); c != connections.end()) c->second.session.reset();
+    }
+    sessions.erase(it);
+}
+
+void Engine::Impl::set_ring_deadline(ActiveCall& call, Millis at) {
+    call.ring_deadline = at;
+    call_timers.emplace(at, call.uniqueid);
+}
+
+void Engine::Impl::set_far_end_deadline(ActiveCall& call, Millis at) {
+    call.far_end_deadline = at;
+    call_timers.emplace(at, call.uniqueid);
+}
+
+void Engine::Impl::arm_reoffer(ActiveCall& call) {
+    call.reoffer_deadline.reset();
+    for (const auto& [user_id, rejected_at] : call.rejected_by) {
+        const Millis at = reoffer_after(rejected_at);
+        if (at > now && (!call.reoffer_deadline || at < *call.reoffer_deadline)) call.reoffer_deadline = at;
+    }
+    if (call.reoffer_deadline) call_timers.emplace(*call.reoffer_deadline, call.uniqueid);
 }
 
 // ---- timers --------------------------------------------------------------------------------
@@ -226,8 +302,14 @@ void Engine::Impl::tick() {
     close_silent_connections();
     close_pages();
     end_unresumed_sessions();
-    // Wrap-up ends by itself.
-    for (auto& [user_id, a] : agents) {
+    // Wrap-up ends by itself (in user id order, whatever order the deadlines fell in).
+    std::set<int> wrapped_up;
+    while (!acw_timers.empty() && acw_timers.top().first <= now) {
+        wrapped_up.insert(acw_timers.top().second);
+        acw_timers.pop();
+    }
+    for (const int user_id : wrapped_up) {
+        const Agent& a = agent(user_id);
         if (a.status == AgentStatus::ACW && a.acw_until && *a.acw_until <= now) set_status(user_id, AgentStatus::READY, std::nullopt);
     }
     fire_call_timers();
@@ -237,8 +319,10 @@ void Engine::Impl::tick() {
 // Silent connections are treated as gone.
 void Engine::Impl::close_silent_connections() {
     std::vector<ConnectionId> silent;
-    for (const auto& [id, connection] : connections)
-        if (now - connection.last_seen >= config.silence_timeout_ms) silent.push_back(id);
+    for (const ConnectionId id : by_silence) {
+        if (now - connections.at(id).last_seen < config.silence_timeout_ms) break;  // the rest spoke later
+        silent.push_back(id);
+    }
     for (ConnectionId id : silent) {
         out->closes.push_back(id);
         detach(id);
@@ -248,64 +332,89 @@ void Engine::Impl::close_silent_connections() {
 // Pages whose unload beacon came and that nobody resumed within the grace: logged out as closed
 // (the agent stays if another session of theirs, say the reloaded page's new one, keeps them).
 void Engine::Impl::close_pages() {
-    std::vector<std::string> closed;
-    for (const auto& [key, session] : sessions)
-        if (session.page_closed_at && now - *session.page_closed_at >= config.page_close_grace_ms) closed.push_back(key);
-    for (const std::string& key : closed) {
-        Session& session = sessions.at(key);
-        session.page_closed_at.reset();
-        transition(session, SessionEvent::page_closed);
+    while (!closing_pages.empty() && closing_pages.front().first + config.page_close_grace_ms <= now) {
+        const auto [at, key] = closing_pages.front();
+        closing_pages.pop_front();
+        auto it = sessions.find(key);
+        if (it == sessions.end() || it->second.page_closed_at != at) continue;  // resumed, or gone
+        it->second.page_closed_at.reset();
+        transition(it->second, SessionEvent::page_closed);
     }
 }
 
 // Sessions nobody resumed in time end, and with the last one the agent leaves.
 void Engine::Impl::end_unresumed_sessions() {
-    std::vector<std::string> expired;
-    for (const auto& [key, session] : sessions)
-        if (!session.connection && now - session.detached_since >= config.session_grace_ms) expired.push_back(key);
+    std::set<std::string> expired;  // in key order, as sessions were ended before they were indexed
+    for (const std::string& key : detached) {
+        if (now - sessions.at(key).detached_since < config.session_grace_ms) break;  // the rest left later
+        expired.insert(key);
+    }
     for (const std::string& key : expired) {
-        transition(sessions.at(key), SessionEvent::expired);
-        sessions.erase(key);
+        auto it = sessions.find(key);
+        if (it == sessions.end() || it->second.connection) continue;
+        transition(it->second, SessionEvent::expired);
+        forget_session(key);
     }
 }
 
 // Ring timeouts and simulated far ends (collected first: handlers change `calls`).
 void Engine::Impl::fire_call_timers() {
     auto due = [&](const std::optional<Millis>& deadline) { return deadline && *deadline <= now; };
-    std::vector<std::string> uniqueids;
-    for (const auto& [uniqueid, call] : calls)
-        if (due(call.ring_deadline) || due(call.far_end_deadline)) uniqueids.push_back(uniqueid);
+    std::set<std::string> uniqueids;  // in uniqueid order, whatever order the deadlines fell in
+    while (!call_timers.empty() && call_timers.top().first <= now) {
+        uniqueids.insert(call_timers.top().second);
+        call_timers.pop();
+    }
     for (const std::string& uniqueid : uniqueids) {
         auto it = calls.find(uniqueid);
         if (it == calls.end()) continue;
+        // A back-off ended: nothing to do here, the ACD looks again after the tick.
+        if (due(it->second.reoffer_deadline)) arm_reoffer(it->second);
         if (due(it->second.ring_deadline)) {
             ring_out(it->second);
         } else if (due(it->second.far_end_deadline)) {
             far_end_acts(it->second);
         }
     }
+    // A call's other deadline (both were due, one acted on) lost its entry above: put it back.
+    for (const std::string& uniqueid : uniqueids) {
+        auto it = calls.find(uniqueid);
+        if (it == calls.end()) continue;
+        if (it->second.ring_deadline) call_timers.emplace(*it->second.ring_deadline, uniqueid);
+        if (it->second.far_end_deadline) call_timers.emplace(*it->second.far_end_deadline, uniqueid);
+        if (it->second.reoffer_deadline) call_timers.emplace(*it->second.reoffer_deadline, uniqueid);
+    }
 }
 
+void Engine::Impl::prune_timers() const {
+    while (!acw_timers.empty()) {
+        const auto& [at, user_id] = acw_timers.top();
+        const auto it = agents.find(user_id);
+        if (it != agents.end() && it->second.status == AgentStatus::ACW && it->second.acw_until == at) break;
+        acw_timers.pop();
+    }
+    while (!call_timers.empty()) {
+        const auto& [at, uniqueid] = call_timers.top();
+        const auto it = calls.find(uniqueid);
+        if (it != calls.end() &&
+            (it->second.ring_deadline == at || it->second.far_end_deadline == at || it->second.reoffer_deadline == at))
+            break;
+        call_timers.pop();
+    }
+}
+
+// O(1) apart from dropping stale timer entries, each of which is dropped once.
 std::optional<Millis> Engine::Impl::next_deadline() const {
+    prune_timers();
     std::optional<Millis> next;
     auto consider = [&](Millis at) {
         if (!next || at < *next) next = at;
     };
-    for (const auto& [id, connection] : connections) consider(connection.last_seen + config.silence_timeout_ms);
-    for (const auto& [key, session] : sessions) {
-        if (!session.connection) consider(session.detached_since + config.session_grace_ms);
-        if (session.page_closed_at) consider(*session.page_closed_at + config.page_close_grace_ms);
-    }
-    for (const auto& [user_id, a] : agents)
-        if (a.status == AgentStatus::ACW && a.acw_until) consider(*a.acw_until);
-    for (const auto& [uniqueid, call] : calls) {
-        if (call.ring_deadline) consider(*call.ring_deadline);
-        if (call.far_end_deadline) consider(*call.far_end_deadline);
-        // A waiting caller becomes offerable again to an agent who rejected it.
-        if (!call.callee)
-            for (const auto& [user_id, rejected_at] : call.rejected_by)
-                if (reoffer_after(rejected_at) > now) consider(reoffer_after(rejected_at));
-    }
+    if (!by_silence.empty()) consider(connections.at(by_silence.front()).last_seen + config.silence_timeout_ms);
+    if (!detached.empty()) consider(sessions.at(detached.front()).detached_since + config.session_grace_ms);
+    if (!closing_pages.empty()) consider(closing_pages.front().first + config.page_close_grace_ms);
+    if (!acw_timers.empty()) consider(acw_timers.top().first);
+    if (!call_timers.empty()) consider(call_timers.top().first);
     return next;
 }
 
@@ -319,7 +428,10 @@ Engine::~Engine() = default;
 Output Engine::connect(ConnectionId connection, std::string client_address, Millis now) {
     Output out;
     OutputScope scope(impl_->out, impl_->now, out, now);
-    impl_->connections[connection] = Connection{connection, std::move(client_address), impl_->now, std::nullopt};
+    impl_->detach(connection);  // an id is never reused while open; be safe if it were
+    Connection& added = impl_->connections[connection];
+    added = Connection{connection, std::move(client_address), impl_->now, std::nullopt, {}};
+    impl_->track_connection(connection, added);
     return out;
 }
 
@@ -330,7 +442,7 @@ Output Engine::receive(ConnectionId connection, std::string_view frame, Millis n
     if (it == impl_->connections.end()) return out;
     impl_->handle_frame(it->second, frame);
     // Events replayed by session.resume follow its result.
-    for (std::string& missed : impl_->pending_replay) impl_->send(connection, std::move(missed));
+    for (Frame& missed : impl_->pending_replay) impl_->out->frames.push_back(Outbound{connection, std::move(missed)});
     impl_->pending_replay.clear();
     // After every input the ACD looks for work (an agent became READY, a queue was resumed...).
     impl_->dispatch_queues();
@@ -426,6 +538,7 @@ Expected<std::string, CommandError> Engine::end_session(const std::string& sessi
             impl.transition(session, SessionEvent::page_closed);
         } else if (!session.page_closed_at) {
             session.page_closed_at = now;
+            impl.closing_pages.emplace_back(now, session_key);
         }
         return session_key;
     });

@@ -54,7 +54,11 @@ struct EngineConfig {
     // grace. A page that logs the agent in again (or resumes the session) within it keeps the agent,
     // the phone and the call; otherwise the session logs out as if closed.
     Millis page_close_grace_ms = 5'000;
-    std::size_t resume_buffer_events = 512;  // events kept per session for session.resume
+    // Events kept per session for session.resume: at most this many, this many bytes (counting each
+    // event in full although sessions share it), and none older than resume_buffer_ms.
+    std::size_t resume_buffer_events = 512;
+    std::size_t resume_buffer_bytes = std::size_t{256} * 1024;
+    Millis resume_buffer_ms = 600'000;
     // Failed logins: at most this many per user / per address in the window, then refused.
     int max_failed_logins_per_user = 5;
     int max_failed_logins_per_address = 20;
@@ -66,9 +70,22 @@ struct EngineConfig {
     std::size_t max_active_calls = 10'000;
 };
 
+// One WebSocket text frame in two parts: `shared`, encoded once and shared by every session an
+// event goes to (in their send queues and replay buffers alike), then `tail`, the bytes of this
+// session only (an event's seq and closing braces; empty for replies and errors).
+struct Frame {
+    Frame() = default;
+    explicit Frame(std::string text);
+    Frame(std::shared_ptr<const std::string> shared_part, std::string tail_part);
+    std::shared_ptr<const std::string> shared;  // never null
+    std::string tail;
+    [[nodiscard]] std::size_t size() const { return shared->size() + tail.size(); }
+    [[nodiscard]] std::string text() const { return *shared + tail; }
+};
+
 struct Outbound {
     ConnectionId connection = 0;
-    std::string frame;  // one WebSocket text frame
+    Frame frame;  // one WebSocket text frame
 };
 
 struct Output {

@@ -28,9 +28,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <list>
 #include <map>
 #include <optional>
+#include <queue>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ucs::server {
@@ -61,6 +66,25 @@ struct Engine::Impl final : SessionPorts, CallPorts {
 
     std::map<ConnectionId, Connection> connections;
     std::map<std::string, Session> sessions;
+    // Indexes that keep the work per frame independent of the number of sessions. The engine's
+    // clock never runs backwards, so a list kept in the order things happened is also ordered by
+    // deadline: its front is the next to fall due (ngtcp2's get_expiry, read in O(1)).
+    std::list<ConnectionId> by_silence;                     // connections by last_seen, oldest first
+    std::list<std::string> detached;                        // sessions without a connection, by detached_since
+    std::map<int, std::set<std::string>> sessions_by_user;  // user id -> keys of sessions logged in as them
+    // directory.memberships never changes size after load: indexes into it, by queue and by user.
+    std::map<int, std::vector<std::size_t>> members_by_queue;
+    std::map<int, std::vector<std::size_t>> memberships_by_user;
+    // Wrap-up ends and call timers, earliest first. Lazily deleted: an entry whose agent or call no
+    // longer has that deadline is dropped when it reaches the top.
+    template <class Key>
+    using TimerHeap = std::priority_queue<std::pair<Millis, Key>, std::vector<std::pair<Millis, Key>>, std::greater<>>;
+    mutable TimerHeap<int> acw_timers;
+    mutable TimerHeap<std::string> call_timers;
+    // Unload beacons (when, session key), in the order they came: the front's grace ends first.
+    // An entry whose session resumed or is gone is dropped when it falls due.
+    std::list<std::pair<Millis, std::string>> closing_pages;
+    std::map<int, std::size_t> last_waiting_sizes;  // queue id -> waiting callers last told to agents
     std::map<int, Agent> agents;
     std::map<std::string, ActiveCall> calls;        // by uniqueid
     std::map<int, std::deque<std::string>> waiting;  // queue id -> waiting calls (uniqueids), FIFO
@@ -69,7 +93,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     int next_call_id = 1;
     mutable std::uint32_t next_channel = 1;  // channel names are cosmetic; const renderers may draw them
     Output* out = nullptr;  // where the current operation's frames go
-    std::vector<std::string> pending_replay;  // events session.resume replays after its result
+    std::vector<Frame> pending_replay;  // events session.resume replays after its result
     Millis now = 0;
 
     // ---- lookups (engine.cpp) ----
@@ -94,6 +118,15 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void end_unresumed_sessions();
     void fire_call_timers();
     std::optional<Millis> next_deadline() const;
+    void prune_timers() const;  // drops stale entries from the top of the timer heaps
+    void set_ring_deadline(ActiveCall& call, Millis at);
+    void set_far_end_deadline(ActiveCall& call, Millis at);
+    void arm_reoffer(ActiveCall& call);  // the earliest end of a rejection's back-off still ahead
+    void track_connection(ConnectionId id, Connection& connection);
+    void heard_from(Connection& connection);  // it sent a frame: its silence starts again
+    void attach(Session& session, ConnectionId connection);
+    void set_session_user(Session& session, int user_id);
+    void forget_session(const std::string& key);
 
     // ---- dispatch (dispatch.cpp): the rows of the method table name these handlers ----
     RpcResult dispatch(Connection& connection, std::string_view method, const boost::json::object& params);
@@ -134,7 +167,9 @@ struct Engine::Impl final : SessionPorts, CallPorts {
 
     // ---- sessions and events (sessions.cpp) ----
     void send(ConnectionId connection, std::string frame);
-    void push_event(Session& session, std::string_view name, boost::json::object params);
+    // An event encoded once (protocol::event_head) goes to each session with the session's seq.
+    void push_event(Session& session, const std::shared_ptr<const std::string>& head);
+    void push_event(Session& session, std::string_view name, const boost::json::object& params);
     void push_to_user(int user_id, std::string_view name, const boost::json::object& params);
     std::vector<Session*> sessions_of(int user_id);
     bool user_logged_in(int user_id) const;

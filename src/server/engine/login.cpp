@@ -158,12 +158,12 @@ RpcResult Engine::Impl::login_sso(RpcContext& request, const SsoParams& params) 
 RpcResult Engine::Impl::logged_in(RpcContext& request, int user_id, bool autologout, json::object result) {
     Session& session = *request.session;
     if (autologout) {
-        for (auto& [key, other] : sessions) {
-            if (&other == &session || other.user_id != user_id || other.state == AppState::CREDENTIALS) continue;
-            transition(other, SessionEvent::replaced);  // the agent stays with the new session
+        for (Session* other : sessions_of(user_id)) {
+            if (other == &session) continue;
+            transition(*other, SessionEvent::replaced);  // the agent stays with the new session
         }
     }
-    session.user_id = user_id;
+    set_session_user(session, user_id);
     transition(session, SessionEvent::logged_in);
     result["user"] = to_json(render_user(user_id));
     result["state"] = to_string(session.state);

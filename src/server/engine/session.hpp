@@ -19,6 +19,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +34,7 @@ struct Connection {
     std::string address;
     Millis last_seen = 0;
     std::optional<std::string> session;  // key, once hello or session.resume succeeded
+    std::list<ConnectionId>::iterator by_silence;  // its place in Engine::Impl::by_silence
 };
 
 // A logical session: outlives its connection for session_grace_ms so the bar can resume it.
@@ -39,14 +42,23 @@ struct Session {
     std::string key;
     std::optional<ConnectionId> connection;
     Millis detached_since = 0;
+    std::optional<std::list<std::string>::iterator> detached_at;  // its place in Engine::Impl::detached
     std::uint64_t seq = 0;
-    std::deque<std::pair<std::uint64_t, std::string>> replay;  // (seq, frame), bounded
+    // The last events for session.resume, bounded by count, bytes and age. Each holds the event's
+    // shared encoding; the frame is that plus event_tail(seq).
+    struct Replayed {
+        std::uint64_t seq = 0;
+        std::shared_ptr<const std::string> head;
+        Millis at = 0;
+    };
+    std::deque<Replayed> replay;
+    std::size_t replay_bytes = 0;            // sum of the heads' sizes (as if each were this session's own)
     AppState state = AppState::CREDENTIALS;  // moved only by fire() below
     std::optional<int> user_id;
     std::optional<std::string> remember_hash;  // the remember token this session issued or used
     std::optional<std::string> sso_provider;
-    bool frozen = false;
-    std::optional<Millis> page_closed_at;  // the unload beacon came: logged out at + page_close_grace_ms  // the bar said its page is frozen (Page Lifecycle); the ACD skips it until it resumes
+    bool frozen = false;  // the bar said its page is frozen (Page Lifecycle); the ACD skips it until it resumes
+    std::optional<Millis> page_closed_at;  // the unload beacon came: logged out at + page_close_grace_ms
     // A SCRAM exchange between `login` and `login.proof`.
     struct PendingLogin {
         int user_id = 0;  // 0 for an unknown user (the exchange will fail at the proof)

@@ -14,31 +14,55 @@ using protocol::ErrorCode;
 // ---- events ------------------------------------------------------------------------------------
 
 void Engine::Impl::send(ConnectionId connection, std::string frame) {
-    out->frames.push_back(Outbound{connection, std::move(frame)});
+    out->frames.push_back(Outbound{connection, Frame(std::move(frame))});
 }
 
-void Engine::Impl::push_event(Session& session, std::string_view name, json::object params) {
-    std::string frame = protocol::event_frame(name, ++session.seq, std::move(params));
-    session.replay.emplace_back(session.seq, frame);
-    while (session.replay.size() > config.resume_buffer_events) session.replay.pop_front();
-    if (session.connection) send(*session.connection, std::move(frame));
+void Engine::Impl::push_event(Session& session, const std::shared_ptr<const std::string>& head) {
+    ++session.seq;
+    session.replay.push_back(Session::Replayed{session.seq, head, now});
+    session.replay_bytes += head->size();
+    auto too_much = [&] {
+        const Session::Replayed& oldest = session.replay.front();
+        return session.replay.size() > config.resume_buffer_events ||
+               session.replay_bytes > config.resume_buffer_bytes || now - oldest.at > config.resume_buffer_ms;
+    };
+    // The newest event always stays: a resume right after it must not need a snapshot.
+    while (session.replay.size() > 1 && too_much()) {
+        session.replay_bytes -= session.replay.front().head->size();
+        session.replay.pop_front();
+    }
+    if (session.connection)
+        out->frames.push_back(Outbound{*session.connection, Frame(head, protocol::event_tail(*head, session.seq))});
 }
 
+void Engine::Impl::push_event(Session& session, std::string_view name, const json::object& params) {
+    push_event(session, std::make_shared<const std::string>(protocol::event_head(name, params)));
+}
+
+// In session key order, as when every session was scanned: event order stays what it was.
 std::vector<Session*> Engine::Impl::sessions_of(int user_id) {
     std::vector<Session*> found;
-    for (auto& [key, session] : sessions)
-        if (session.user_id == user_id && session.state != AppState::CREDENTIALS) found.push_back(&session);
+    const auto it = sessions_by_user.find(user_id);
+    if (it == sessions_by_user.end()) return found;
+    for (const std::string& key : it->second) {
+        Session& session = sessions.at(key);
+        if (session.state != AppState::CREDENTIALS) found.push_back(&session);
+    }
     return found;
 }
 
 bool Engine::Impl::user_logged_in(int user_id) const {
-    return std::any_of(sessions.begin(), sessions.end(), [&](const auto& entry) {
-        return entry.second.user_id == user_id && entry.second.state != AppState::CREDENTIALS;
-    });
+    const auto it = sessions_by_user.find(user_id);
+    if (it == sessions_by_user.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const std::string& key) { return sessions.at(key).state != AppState::CREDENTIALS; });
 }
 
 void Engine::Impl::push_to_user(int user_id, std::string_view name, const json::object& params) {
-    for (Session* session : sessions_of(user_id)) push_event(*session, name, params);
+    const std::vector<Session*> targets = sessions_of(user_id);
+    if (targets.empty()) return;
+    const auto head = std::make_shared<const std::string>(protocol::event_head(name, params));  // encoded once
+    for (Session* session : targets) push_event(*session, head);
 }
 
 // The agent's last session is gone: the phone is unpaired and the agent leaves the queues.
@@ -135,20 +159,21 @@ RpcResult Engine::Impl::resume_session(RpcContext& request, const ResumeParams& 
         if (old != connections.end()) old->second.session.reset();
         out->closes.push_back(*session.connection);
     }
-    session.connection = connection.id;
+    attach(session, connection.id);
     connection.session = session.key;
     session.page_closed_at.reset();  // the page came back (a reload or a navigation of the same tab)
     session.frozen = false;          // a new page is not frozen
     const auto last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(params.last_seq, 0));
     json::object result{{"session", session.key}, {"seq", session.seq}, {"state", to_string(session.state)},
                         {"now", now_seconds()}};
-    const bool replayable = last_seq <= session.seq &&
-                            (last_seq == session.seq || (!session.replay.empty() && session.replay.front().first <= last_seq + 1));
+    const bool replayable =
+        last_seq <= session.seq &&
+        (last_seq == session.seq || (!session.replay.empty() && session.replay.front().seq <= last_seq + 1));
     if (replayable) {
         // receive() sends these right after this request's result.
-        std::vector<std::string> missed;
-        for (const auto& [seq, frame] : session.replay)
-            if (seq > last_seq) missed.push_back(frame);
+        std::vector<Frame> missed;
+        for (const Session::Replayed& event : session.replay)
+            if (event.seq > last_seq) missed.emplace_back(event.head, protocol::event_tail(*event.head, event.seq));
         result["replayed"] = missed.size();
         pending_replay = std::move(missed);
         return result;

@@ -62,8 +62,8 @@ void Hub::receive(ConnectionId id, std::string_view frame) {
     if (!connections_.contains(id)) return;
     if (!guarded("receive", [&] { deliver(engine_.receive(id, frame, now_ms())); })) {
         Output reply;
-        reply.frames.push_back({id, protocol::error_frame(nullptr, protocol::ErrorCode::internal_error,
-                                                          "internal error while handling the frame")});
+        reply.frames.push_back({id, Frame(protocol::error_frame(nullptr, protocol::ErrorCode::internal_error,
+                                                                "internal error while handling the frame"))});
         deliver(std::move(reply));
     }
     arm_timer();
@@ -102,8 +102,7 @@ void Hub::deliver(Output output) {
     for (auto& outbound : output.frames) {
         const auto it = connections_.find(outbound.connection);
         if (it == connections_.end()) continue;  // gone already: the engine learns through closed()
-        if (auto connection = it->second.lock())
-            connection->send(std::make_shared<const std::string>(std::move(outbound.frame)));
+        if (auto connection = it->second.lock()) connection->send(std::move(outbound.frame));
     }
     for (const std::string& line : output.log) log_line("engine: " + line);
     for (const ConnectionId id : output.closes) {
@@ -116,12 +115,12 @@ void Hub::deliver(Output output) {
 void Hub::arm_timer() {
     if (stopping_) return;
     const std::optional<Millis> deadline = engine_.next_deadline();
-    if (deadline == armed_deadline_) return;  // most frames leave the deadline as it was
+    // Re-arm only for an earlier deadline. A frame usually moves the deadline later (its connection
+    // was the oldest and just spoke): the armed wait then ends early, ticks for nothing (cheap: the
+    // engine keeps its deadlines ordered) and arms again, instead of re-arming after every frame.
+    if (!deadline) return;  // a wait still armed ends in a harmless, empty tick
+    if (armed_deadline_ && *armed_deadline_ <= *deadline) return;
     armed_deadline_ = deadline;
-    if (!deadline) {
-        timer_->timer.cancel();
-        return;
-    }
     // The deadline is wall-clock time; the wait is measured on the steady clock from now. At
     // least 1 ms, so an engine that keeps a past deadline cannot starve the sockets.
     const Millis delay = std::max<Millis>(*deadline - now_ms(), 1);

@@ -32,8 +32,8 @@ public:
     Connection(Connection&&) = delete;
     Connection& operator=(Connection&&) = delete;
     virtual ~Connection() = default;
-    // Queue one text frame.
-    virtual void send(std::shared_ptr<const std::string> frame) = 0;
+    // Queue one text frame (its shared part is written as it is, never copied).
+    virtual void send(Frame frame) = 0;
     // Close with `code` (a WebSocket close code) once the frames queued so far are written.
     virtual void close_after_flush(std::uint16_t code) = 0;
 };

@@ -12,6 +12,7 @@
 #include "server/store/system_random.hpp"
 #include "server/store/sqlite_store.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -67,6 +68,11 @@ int serve(const net::Options& options) {
     server_config.dist_dir = options.dist_dir;
     server_config.crm_dir = options.www_dir / "examples" / "crm-demo";
     server_config.console_dir = options.www_dir / "src" / "server" / "console";
+    const std::size_t file_limit = net::raise_file_limit();
+    const std::size_t capacity = net::connection_capacity(file_limit);
+    server_config.max_connections = std::min(capacity, options.max_connections.value_or(capacity));
+    net::log_line("open files limit " + std::to_string(file_limit) + ": holding up to " +
+                  std::to_string(server_config.max_connections) + " connections; beyond them HTTP 503");
     net::Server server(server_config, engine, api);
 
     // Scripts and tests wait for this line (and read the port from it when --listen used port 0).

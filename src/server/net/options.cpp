@@ -78,6 +78,14 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
             if (ec != std::errc{} || end != v->data() + v->size() || ms < 0 || ms > 600'000)
                 return Unexpected("--page-close-grace wants milliseconds from 0 to 600000, got \"" + *v + "\"");
             options.page_close_grace_ms = ms;
+        } else if (flag == "--max-connections") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            std::size_t count = 0;
+            const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), count);
+            if (ec != std::errc() || end != v->data() + v->size() || count == 0)
+                return Unexpected("--max-connections wants a positive number, got \"" + *v + "\"");
+            options.max_connections = count;
         } else if (flag == "--data" || flag == "--cert" || flag == "--key" || flag == "--dist" || flag == "--www" ||
                    flag == "--allowed-origin" || flag == "--sso-secret" || flag == "--region" ||
                    flag == "--rest-client") {
@@ -128,6 +136,8 @@ std::string usage(const std::string& program) {
   --region CC               default region for phone numbers without a country code (default CZ)
   --page-close-grace MS     after the bar's unload beacon, how long a reload or navigation may take to
                             come back and keep the agent and the call (default 5000)
+  --max-connections N       hold at most N connections (default: what the file-descriptor limit allows,
+                            raised to its hard limit at start-up); beyond them new ones get HTTP 503
   --help                    this text
 )";
 }

@@ -11,13 +11,20 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ucs::server::net {
 
@@ -44,13 +51,83 @@ asio::ssl::context make_tls_context(const std::filesystem::path& cert_file, cons
     return tls;
 }
 
+// The answer to a connection beyond max_connections. Written raw: the request is never read (a
+// TLS client would not even get this far, but a clear refusal beats a reset for everyone else).
+constexpr std::string_view server_full_body =
+    R"({"error":{"code":"SERVER_FULL","message":"ucsd holds as many connections as it can; try again later"}})";
+
+std::string server_full_response() {
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: ucsd\r\nContent-Type: application/json\r\n"
+           "Cache-Control: no-store\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(server_full_body.size()) + "\r\n\r\n" + std::string(server_full_body);
+}
+
+// Sends the 503, then waits (briefly) for the client to close before closing: closing with its
+// request unread would reset the connection and the client might never see the answer.
+struct Refusal : std::enable_shared_from_this<Refusal> {
+    Refusal(tcp::socket s, asio::io_context& io) : socket(std::move(s)), timer(io) {}
+
+    void run() {
+        timer.expires_after(std::chrono::seconds(2));
+        timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->close();
+        });
+        asio::async_write(socket, asio::buffer(response),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                              if (ec) return self->close();
+                              boost::system::error_code ignored;
+                              self->socket.shutdown(tcp::socket::shutdown_send, ignored);
+                              self->drain();
+                          });
+    }
+
+    void drain() {
+        socket.async_read_some(asio::buffer(scratch),
+                               [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                                   if (ec) return self->close();  // EOF: the client has read the answer and closed
+                                   self->drain();
+                               });
+    }
+
+    void close() {
+        boost::system::error_code ignored;
+        timer.cancel();
+        socket.close(ignored);
+    }
+
+    tcp::socket socket;
+    asio::steady_timer timer;
+    std::string response = server_full_response();
+    std::array<char, 512> scratch{};
+};
+
 }  // namespace
+
+std::size_t raise_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    if (limit.rlim_cur == RLIM_INFINITY) return std::size_t{1} << 20;
+    return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+std::size_t connection_capacity(std::size_t file_limit) {
+    // stdio, SQLite's database, journal and WAL files, epoll, eventfd, timerfd, the listening
+    // socket(s), a static file being read, and room for refusals beyond the limit.
+    constexpr std::size_t reserved = 64;
+    return file_limit > 2 * reserved ? file_limit - reserved : file_limit / 2;
+}
 
 struct Server::Impl {
     Impl(const ServerConfig& config, Engine& engine, RestApi& api)
         : hub(io, engine, api),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
-          context{hub, router, config.allowed_origins} {
+          context{hub, router, config.allowed_origins},
+          max_connections(config.max_connections) {
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
         listen(config.host, config.port);
     }
@@ -87,6 +164,15 @@ struct Server::Impl {
             }
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);  // small JSON frames: latency matters
+            if (*context.open_connections >= max_connections) {
+                if (!warned_full)
+                    log_line("full: " + std::to_string(max_connections) +
+                             " connections open, refusing new ones with 503");
+                warned_full = true;
+                std::make_shared<Refusal>(std::move(socket), io)->run();
+                return accept();
+            }
+            warned_full = false;
             if (tls)
                 start_tls_session(std::move(socket), *tls, context);
             else
@@ -127,6 +213,8 @@ struct Server::Impl {
     asio::steady_timer retry{io};
     asio::steady_timer grace{io};
     asio::signal_set signals{io, SIGINT, SIGTERM};
+    std::size_t max_connections;
+    bool warned_full = false;  // logged once per spell of being full
     bool stopping = false;
 };
 
@@ -137,6 +225,10 @@ Server::~Server() = default;
 
 std::uint16_t Server::port() const {
     return impl_->acceptor.local_endpoint().port();
+}
+
+std::size_t Server::open_connections() const {
+    return *impl_->context.open_connections;
 }
 
 bool Server::secure() const {

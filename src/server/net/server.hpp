@@ -23,7 +23,16 @@ struct ServerConfig {
     std::filesystem::path dist_dir;            // /operator/
     std::filesystem::path crm_dir;             // /
     std::filesystem::path console_dir;         // /sandbox/
+    // Open connections (HTTP and WebSocket) held at most; beyond them a new one is answered 503 and
+    // closed. The default is what a file-descriptor limit allows (connection_capacity).
+    std::size_t max_connections = 1024;
 };
+
+// Raises the soft limit on open files to the hard limit; returns the soft limit now in force.
+std::size_t raise_file_limit();
+// Connections a process allowed `file_limit` descriptors can hold: some stay for the database,
+// the listening socket, the event loop, static files and refusing connections beyond the limit.
+std::size_t connection_capacity(std::size_t file_limit);
 
 class Server {
 public:
@@ -37,6 +46,7 @@ public:
 
     [[nodiscard]] std::uint16_t port() const;
     [[nodiscard]] bool secure() const;
+    [[nodiscard]] std::size_t open_connections() const;
 
     // Serves until SIGINT or SIGTERM, then closes WebSockets with "going away" and returns.
     void run();

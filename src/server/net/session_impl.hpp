@@ -15,11 +15,12 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <iterator>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,8 +77,8 @@ inline bool origin_allowed(const std::vector<std::string>& allowed, std::string_
 template <class Stream>
 class WebSocketSession : public Connection, public std::enable_shared_from_this<WebSocketSession<Stream>> {
 public:
-    WebSocketSession(Stream&& stream, SessionContext& context, std::string address)
-        : ws_(std::move(stream)), context_(context), address_(std::move(address)) {}
+    WebSocketSession(Stream&& stream, SessionContext& context, std::string address, ConnectionSlot slot)
+        : ws_(std::move(stream)), context_(context), address_(std::move(address)), slot_(std::move(slot)) {}
 
     void run(http::request<http::string_body> request) {
         // Handshake and idle timeouts with keep-alive pings; the engine adds its own heartbeat.
@@ -90,9 +91,9 @@ public:
         ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
     }
 
-    void send(std::shared_ptr<const std::string> frame) override {
+    void send(Frame frame) override {
         if (close_code_) return;  // closing: the engine has said its last word to this connection
-        queued_bytes_ += frame->size();
+        queued_bytes_ += frame.size();
         queue_.push_back(std::move(frame));
         if (queued_bytes_ > max_queued_bytes) {
             log_line("ws#" + std::to_string(id_) + ": client does not read, dropped");
@@ -136,20 +137,22 @@ private:
         } else if (ws_.got_binary()) {
             // Binary frames are reserved for audio; until then they get an error and the
             // connection carries on.
-            send(std::make_shared<const std::string>(
-                protocol::error_frame(nullptr, protocol::ErrorCode::invalid_request,
-                                      "binary frames are reserved for audio and not accepted yet")));
+            send(Frame(protocol::error_frame(nullptr, protocol::ErrorCode::invalid_request,
+                                             "binary frames are reserved for audio and not accepted yet")));
         } else {
             const auto data = buffer_.data();
             context_.hub.receive(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
         }
         buffer_.consume(buffer_.size());
+        buffer_.shrink_to_fit();  // an idle connection holds no read buffer between messages
         do_read();
     }
 
     void write_next() {
-        ws_.async_write(asio::buffer(*queue_.front()),
-                        beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
+        // One message from two buffers: the bytes shared with other sessions, then this one's tail.
+        const Frame& frame = queue_.front();
+        const std::array<asio::const_buffer, 2> parts{asio::buffer(*frame.shared), asio::buffer(frame.tail)};
+        ws_.async_write(parts, beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t /*bytes*/) {
@@ -158,7 +161,7 @@ private:
             fail(ec, "ws#" + std::to_string(id_) + " write");
             return abort();
         }
-        queued_bytes_ -= queue_.front()->size();
+        queued_bytes_ -= queue_.front().size();
         queue_.pop_front();
         if (!queue_.empty()) return write_next();
         if (close_code_) do_close();
@@ -186,7 +189,7 @@ private:
         close_code_ = close_code_.value_or(1011);
         // The front frame may be under an async_write until its handler runs: keep it alive.
         if (queue_.size() > 1) queue_.erase(std::next(queue_.begin()), queue_.end());
-        queued_bytes_ = queue_.empty() ? 0 : queue_.front()->size();
+        queued_bytes_ = queue_.empty() ? 0 : queue_.front().size();
         beast::get_lowest_layer(ws_).close();
     }
 
@@ -199,8 +202,10 @@ private:
     websocket::stream<Stream> ws_;
     SessionContext& context_;
     std::string address_;
+    ConnectionSlot slot_;
     beast::flat_buffer buffer_;
-    std::deque<std::shared_ptr<const std::string>> queue_;  // front: being written
+    // Front: being written. A list, not a deque: an idle connection's empty queue then costs no heap.
+    std::list<Frame> queue_;
     std::size_t queued_bytes_ = 0;
     ConnectionId id_ = 0;
     bool open_ = false;  // known to the hub
@@ -216,7 +221,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     template <class... StreamArgs>
     HttpSession(SessionContext& context, std::string address, StreamArgs&&... stream_args)
-        : stream_(std::forward<StreamArgs>(stream_args)...), context_(context), address_(std::move(address)) {}
+        : stream_(std::forward<StreamArgs>(stream_args)...),
+          context_(context),
+          address_(std::move(address)),
+          slot_(context.open_connections) {}
 
     void run() {
         if constexpr (is_tls<Stream>) {
@@ -271,7 +279,8 @@ private:
             }
             // The WebSocket stream keeps its own timeouts; the HTTP ones would cut it off.
             beast::get_lowest_layer(stream_).expires_never();
-            std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_)->run(std::move(request));
+            std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_, std::move(slot_))
+                ->run(std::move(request));
             return;
         }
 
@@ -324,6 +333,7 @@ private:
     Stream stream_;
     SessionContext& context_;
     std::string address_;
+    ConnectionSlot slot_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
 };

@@ -1,0 +1,341 @@
+// ucsd under load: WebSocket sessions against a real release ucsd --demo, figures read from /proc.
+//
+//   node bench/load.mjs [--sessions=1000,5000,10000] [--window=30] [--mirrors=300] [--fanout=20]
+//
+// idle:   N sessions (hello, then a ping every heartbeat_ms, staggered) -> RSS per session, ucsd's CPU over
+//         `window` seconds as % of one core, and the heartbeat pings' round trip p50/p99 (as the client sees it:
+//         includes this node process's own event-loop delay, so it is an upper bound).
+// fanout: one agent (agent1) logged in from K sessions (SSO), one of them drives queue calls in a loop (sandbox
+//         call -> answer -> far-end hangup -> READY); events delivered per second over all K sessions, ucsd's
+//         CPU per delivered event, ring latency (sandbox POST -> call.ringing at the driver) and RSS growth.
+// Each scenario runs a fresh ucsd (port 0, temporary data directory). A figure, not a test.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { benchUcsd, isMain, percentile, printTable } from './lib.mjs';
+
+const SSO_SECRET = 'demo-sso-secret';
+const TICKS = 100; // USER_HZ for /proc/<pid>/stat
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function listOption(name, fallback) {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3).split(',').map(Number) : fallback;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+function procStats(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime, seconds
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+  return { cpu, rss };
+}
+
+// Starts `ucsd --demo` on port 0 in a fresh data directory; resolves when it prints its port.
+async function startUcsd(binary) {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-load-'));
+  const child = spawn(binary, ['--demo', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = [];
+  const port = await new Promise((resolve, reject) => {
+    const onLine = (chunk) => {
+      const text = chunk.toString();
+      log.push(text);
+      const m = /ucsd listening on http:\/\/[^ ]+:(\d+)\//.exec(text);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout.on('data', onLine);
+    child.stderr.on('data', onLine);
+    child.on('exit', (code) => reject(new Error(`ucsd exited (${code}): ${log.join('')}`)));
+    setTimeout(() => reject(new Error('ucsd did not start')), 20000);
+  });
+  return {
+    child, port, log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+// One JSON-RPC client over a minimal WebSocket client on a raw TCP socket: thousands of undici
+// WebSockets would make this process, not ucsd, the bottleneck the figures measure.
+class Client {
+  constructor(url) {
+    this.url = new URL(url);
+    this.nextId = 1;
+    this.pending = new Map();
+    this.events = 0;
+    this.listeners = [];
+    this.buffer = Buffer.alloc(0);
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      const key = crypto.randomBytes(16).toString('base64');
+      this.socket = net.connect({ host: this.url.hostname, port: Number(this.url.port) }, () => {
+        this.socket.setNoDelay(true);
+        this.socket.write(`GET ${this.url.pathname} HTTP/1.1\r\nHost: ${this.url.host}\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      });
+      let upgraded = false;
+      this.socket.on('error', (e) => (upgraded ? this.#closed() : reject(e)));
+      this.socket.on('close', () => this.#closed());
+      this.socket.on('data', (chunk) => {
+        this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+        if (!upgraded) {
+          const end = this.buffer.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = this.buffer.subarray(0, end).toString();
+          if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`handshake: ${head.split('\r\n')[0]}`));
+          upgraded = true;
+          this.buffer = this.buffer.subarray(end + 4);
+          resolve(this);
+        }
+        this.#parse();
+      });
+    });
+  }
+
+  #closed() {
+    for (const { reject: r } of this.pending.values()) r(new Error('closed'));
+    this.pending.clear();
+  }
+
+  #parse() {
+    for (;;) {
+      const b = this.buffer;
+      if (b.length < 2) return;
+      const opcode = b[0] & 0x0f;
+      let length = b[1] & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (b.length < 4) return;
+        length = b.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (b.length < 10) return;
+        length = Number(b.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (b.length < offset + length) return;
+      const payload = b.subarray(offset, offset + length);
+      this.buffer = b.subarray(offset + length);
+      if (opcode === 0x1) this.#frame(payload.toString());
+      else if (opcode === 0x9) this.#write(0xa, payload);
+      else if (opcode === 0x8) this.socket.end();
+    }
+  }
+
+  #write(opcode, payload) {
+    const mask = crypto.randomBytes(4);
+    const n = payload.length;
+    const header = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n])
+      : n < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 0xff])
+        : (() => { const h = Buffer.alloc(10); h[0] = 0x80 | opcode; h[1] = 0x80 | 127; h.writeBigUInt64BE(BigInt(n), 2); return h; })();
+    const masked = Buffer.alloc(n);
+    for (let i = 0; i < n; i += 1) masked[i] = payload[i] ^ mask[i & 3];
+    this.socket.write(Buffer.concat([header, mask, masked]));
+  }
+
+  #frame(text) {
+    const msg = JSON.parse(text);
+    if (msg.id !== undefined) {
+      const waiter = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (!waiter) return;
+      if (msg.error) waiter.reject(new Error(`${waiter.method}: ${JSON.stringify(msg.error)}`));
+      else waiter.resolve(msg.result);
+      return;
+    }
+    this.events += 1;
+    for (const l of this.listeners) l(msg.method, msg.params);
+  }
+
+  request(method, params = {}) {
+    const id = this.nextId++;
+    this.#write(0x1, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method, params })));
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
+  }
+
+  waitEvent(name, timeout = 30000) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${name} within ${timeout} ms`)), timeout);
+      const l = (method, params) => {
+        if (method !== name) return;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((x) => x !== l);
+        resolve(params);
+      };
+      this.listeners.push(l);
+    });
+  }
+
+  close() {
+    this.socket.destroy();
+  }
+}
+
+// Opens `count` sessions (hello each), `parallel` handshakes at a time.
+async function openSessions(url, count, parallel = 200) {
+  const clients = [];
+  let next = 0;
+  async function worker() {
+    while (next < count) {
+      next += 1;
+      const c = await new Client(url).open();
+      c.hello = await c.request('hello', { protocol: 'ucs-agent/1', client: 'load' });
+      clients.push(c);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+  return clients;
+}
+
+async function idle(binary, sessions, windowSeconds) {
+  const ucsd = await startUcsd(binary);
+  const url = `ws://127.0.0.1:${ucsd.port}/ws`;
+  try {
+    await sleep(500);
+    const base = procStats(ucsd.child.pid);
+    const clients = await openSessions(url, sessions);
+    const heartbeat = clients[0].hello.heartbeat_ms;
+    // Heartbeats spread evenly over one period, as independent bars' would be.
+    const rtts = [];
+    let measuring = false;
+    const timers = clients.map((c, i) => {
+      const beat = async () => {
+        const t0 = performance.now();
+        try {
+          await c.request('ping');
+          if (measuring) rtts.push(performance.now() - t0);
+        } catch {
+          // closed: counted as missing pings below
+        }
+      };
+      let interval;
+      const start = setTimeout(() => {
+        beat();
+        interval = setInterval(beat, heartbeat);
+      }, (i * heartbeat) / clients.length);
+      return () => { clearTimeout(start); clearInterval(interval); };
+    });
+    await sleep(heartbeat); // every session has pinged once; allocations settle
+    measuring = true;
+    const before = procStats(ucsd.child.pid);
+    const t0 = performance.now();
+    await sleep(windowSeconds * 1000);
+    const after = procStats(ucsd.child.pid);
+    const elapsed = (performance.now() - t0) / 1000;
+    measuring = false;
+    timers.forEach((stop) => stop());
+    for (const c of clients) c.close();
+    const cpu = (100 * (after.cpu - before.cpu)) / elapsed;
+    return [
+      { bench: `idle ${sessions}`, metric: 'RSS per session', value: `${Math.round((after.rss - base.rss) / sessions)} B`, note: `ucsd RSS ${(base.rss / 1e6).toFixed(1)} -> ${(after.rss / 1e6).toFixed(1)} MB` },
+      { bench: `idle ${sessions}`, metric: 'heartbeat CPU', value: `${cpu.toFixed(1)} %`, note: `of one core, over ${elapsed.toFixed(0)} s` },
+      { bench: `idle ${sessions}`, metric: 'ping p50 / p99', value: `${percentile(rtts, 50).toFixed(1)} / ${percentile(rtts, 99).toFixed(1)} ms`, note: `${rtts.length} pings; load ${load()}` },
+    ];
+  } finally {
+    await ucsd.stop();
+  }
+}
+
+function ssoToken(username, timestamp) {
+  const tail = `${username}${timestamp}`;
+  const digest = crypto.createHash('sha1').update(SSO_SECRET + tail, 'utf8').digest();
+  return Buffer.concat([digest, Buffer.from(tail, 'utf8')]).toString('base64');
+}
+
+async function rest(base, token, method, url, body) {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function fanout(binary, mirrors, seconds) {
+  const ucsd = await startUcsd(binary);
+  const base = `http://127.0.0.1:${ucsd.port}`;
+  try {
+    const { access_token: token } = await rest(base, null, 'POST', '/login/oauth2/token',
+      { client_id: 'sandbox', client_secret: 'sandbox', grant_type: 'client_credentials' });
+    const clients = await openSessions(`ws://127.0.0.1:${ucsd.port}/ws`, mirrors, 50);
+    // SSO tokens are single-use and valid +-300 s: one timestamp per session.
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < clients.length; i += 50) {
+      await Promise.all(clients.slice(i, i + 50).map((c, j) => c.request('sso', { username: 'agent1', token: ssoToken('agent1', now - 290 + i + j) })));
+    }
+    const driver = clients[0];
+    await driver.request('identifier', { identifier: '101' });
+    await Promise.all(clients.map((c) => c.request('provision')));
+    await driver.request('changeStatus', { status: 'READY' });
+    await sleep(500);
+    const start = procStats(ucsd.child.pid);
+    const events0 = clients.reduce((n, c) => n + c.events, 0);
+    const rings = [];
+    const t0 = performance.now();
+    let calls = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const ringing = driver.waitEvent('call.ringing');
+      const tr = performance.now();
+      const { uniqueid } = await rest(base, token, 'POST', '/api/v1.0/sandbox/calls', { from: '+420777123456', queue: 1 });
+      await ringing;
+      rings.push(performance.now() - tr);
+      const connected = driver.waitEvent('call.connect');
+      await driver.request('answer');
+      await connected;
+      const hungUp = driver.waitEvent('call.hangup');
+      await rest(base, token, 'POST', `/api/v1.0/sandbox/calls/${uniqueid}/hangup`);
+      await hungUp;
+      await driver.request('changeStatus', { status: 'READY' });
+      calls += 1;
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    await sleep(200); // the last events reach every mirror
+    const end = procStats(ucsd.child.pid);
+    const delivered = clients.reduce((n, c) => n + c.events, 0) - events0;
+    const cpu = end.cpu - start.cpu;
+    for (const c of clients) c.close();
+    return [
+      { bench: `fanout ${mirrors}`, metric: 'events delivered / s', value: `${Math.round(delivered / elapsed)}`, note: `${delivered} events, ${calls} calls in ${elapsed.toFixed(0)} s` },
+      { bench: `fanout ${mirrors}`, metric: 'events / CPU-second', value: `${Math.round(delivered / cpu)}`, note: `${((1e6 * cpu) / delivered).toFixed(1)} us of ucsd CPU per event` },
+      { bench: `fanout ${mirrors}`, metric: 'ring p50 / p99', value: `${percentile(rings, 50).toFixed(1)} / ${percentile(rings, 99).toFixed(1)} ms`, note: 'sandbox POST -> call.ringing at the driver' },
+      { bench: `fanout ${mirrors}`, metric: 'RSS', value: `${(start.rss / 1e6).toFixed(1)} -> ${(end.rss / 1e6).toFixed(1)} MB`, note: `+${Math.round((end.rss - start.rss) / mirrors)} B per mirror; load ${load()}` },
+    ];
+  } finally {
+    await ucsd.stop();
+  }
+}
+
+async function main() {
+  const binary = benchUcsd();
+  const sessions = listOption('sessions', [1000, 5000, 10000]);
+  const windowSeconds = listOption('window', [30])[0];
+  const mirrors = listOption('mirrors', [300]);
+  const fanoutSeconds = listOption('fanout', [20])[0];
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  process.stdout.write(`ucsd ${binary}\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, load ${load()}\n\n`);
+  const rows = [];
+  if (only !== 'fanout') for (const n of sessions) rows.push(...(await idle(binary, n, windowSeconds)));
+  if (only !== 'idle') for (const k of mirrors) rows.push(...(await fanout(binary, k, fanoutSeconds)));
+  printTable(rows);
+  process.stdout.write(`\nload average at the end: ${load()}\n`);
+}
+
+if (isMain(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,44 @@
+# Sourced by the scripts that build a Debian source package for wasm32 (openssl-wasm.sh, opus-wasm.sh).
+# Expects log() from the caller.
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian's source packages need a deb-src entry; derive it from the machine's own binary sources.
+ensure_deb_src() {
+  local package=$1 known
+  known=$(apt-cache showsrc "$package" 2>/dev/null || true)
+  if [[ $known == *"Package: $package"* ]]; then
+    return
+  fi
+  local list=/etc/apt/sources.list.d/ucs-operator-src
+  log "adding deb-src entries ($list.*)"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | as_root tee "$list.sources" >/dev/null
+  fi
+  if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
+    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | as_root tee "$list.list" >/dev/null
+  fi
+  as_root apt-get update -qq
+}
+
+# Fetches and unpacks (with Debian's patches) source package $1 into ./src of the current directory:
+# version $2 when the archive has it (an archive may not carry the source of, say, a security update),
+# else the newest version it carries. Prints the version fetched.
+fetch_debian_source() {
+  local package=$1 version=$2 fetched="" candidate candidates
+  ensure_deb_src "$package" >&2
+  candidates=$( (echo "$version"; apt-cache showsrc "$package" | awk '/^Version:/{print $2}' | sort -Vr) | awk '!seen[$0]++')
+  for candidate in $candidates; do
+    log "fetching Debian source package $package $candidate" >&2
+    if apt-get source --download-only -qq "$package=$candidate" </dev/null >fetch.log 2>&1; then
+      fetched=$candidate
+      break
+    fi
+    rm -f "${package}"_*
+  done
+  [ -n "$fetched" ] || { cat fetch.log >&2; log "no $package source package could be fetched" >&2; return 1; }
+  dpkg-source --no-check -x "$(ls "${package}"_*.dsc | head -n1)" src >/dev/null
+  echo "$fetched"
+}

@@ -275,6 +275,23 @@ TEST_CASE_METHOD(AliceAlone, "the only agent who rejected a call is offered it a
     CHECK(alice.next_event("call.ringing"));
 }
 
+TEST_CASE_METHOD(AliceIdleLongerThanBob, "when everyone rejected a call, the first whose back-off ends gets it again then", "[engine][acd]") {
+    const std::string uniqueid = h.ring_queue(1);
+    REQUIRE(alice.next_event("call.ringing"));
+    alice.ok(method::hangup);  // t0
+    REQUIRE(bob.next_event("call.ringing"));
+    h.advance(3'000);
+    bob.ok(method::hangup);  // t0 + 3 s
+    alice.take_events();
+    h.advance(ucs::reject_backoff_ms - 3'001);
+    CHECK_FALSE(alice.next_event("call.ringing"));
+    h.advance(1);  // alice's back-off ends, bob's not yet
+    auto ringing = alice.next_event("call.ringing");
+    REQUIRE(ringing);
+    CHECK(call_of(*ringing).uniqueid == uniqueid);
+    CHECK_FALSE(bob.next_event("call.ringing"));
+}
+
 TEST_CASE_METHOD(AliceAlone, "a caller rejected by one agent does not hold up the callers behind it", "[engine][acd]") {
     const std::string first = h.ring_queue(1, "601000001");
     REQUIRE(alice.next_event("call.ringing"));

@@ -12,6 +12,7 @@
 //   _tonePcm(name, sampleRate)           one cycle of a tone as a Float32Array (web/audio/softphone.js)
 //   _audioOutput(running)                the softphone's audio reports: autoplay allowed or not,
 //   _microphone(ok, why)                 and how getUserMedia went
+//   _pageFrozen(frozen)                  Page Lifecycle freeze/resume (installed with the unload hooks)
 // Values cross the boundary as JSON text: small, and no per-type marshalling code to keep in step.
 
 #include "agent/agent.hpp"
@@ -122,6 +123,9 @@ EM_JS(void, ucs_install_unload_hooks, (), {
         // text/plain keeps the cross-origin beacon a simple request (no preflight).
         navigator.sendBeacon(page.beaconUrl, new Blob([page.beaconBody], {type: "text/plain"}));
     });
+    // A frozen page cannot show a call: ucsd skips it in the ACD until it resumes.
+    document.addEventListener("freeze", function() { Module._pageFrozen(true); });
+    document.addEventListener("resume", function() { Module._pageFrozen(false); });
     window.addEventListener("beforeunload", function(event) {
         if (!page.ask) return;
         event.preventDefault();
@@ -296,6 +300,10 @@ public:
     // The softphone's audio (web/audio/softphone.js, Module.ucsAudio) reports what the browser allowed.
     void audio_output(bool running) {
         engine_.audio_output(running, now());
+        pump();
+    }
+    void page_frozen(bool frozen) {
+        engine_.page_frozen(frozen, now());
         pump();
     }
     void microphone(bool ok, const std::string& why) {
@@ -645,6 +653,10 @@ void microphone(bool ok, const std::string& why) {
     if (host) host->microphone(ok, why);
 }
 
+void page_frozen(bool frozen) {
+    if (host) host->page_frozen(frozen);
+}
+
 }  // namespace
 
 // What would have been an exception (Boost.JSON's value::at on a missing key, say) is a bug: the
@@ -673,4 +685,5 @@ EMSCRIPTEN_BINDINGS(ucs_operator) {
     emscripten::function("_tonePcm", &tone_pcm);
     emscripten::function("_audioOutput", &audio_output);
     emscripten::function("_microphone", &microphone);
+    emscripten::function("_pageFrozen", &page_frozen);
 }

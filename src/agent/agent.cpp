@@ -13,6 +13,7 @@
 #include "core/protocol.hpp"
 #include "core/rules/catalog.hpp"
 #include "core/rules/methods.hpp"
+#include "core/texts.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -291,9 +292,13 @@ struct Agent::Impl {
         // notifyWaitingCallers: agents away from the phone hear about new callers.
         const AgentStatus status = model.known.status;
         if (!config.notifyWaitingCallers || waiting <= before || (status != AgentStatus::ACW && status != AgentStatus::AUX)) return;
-        const std::string body = std::to_string(waiting) + (waiting == 1 ? " caller is" : " callers are") + " waiting in your queues";
-        out.emit(SystemNotification{"UCS: callers waiting", body});
-        post(ctx, NotificationRequest{body, "info", true, Millis{10'000}, AppState::READY, std::string("waiting"), {}});
+        const json::object values{{"n", waiting}};
+        const std::string lang = bar_language(model, config);
+        out.emit(SystemNotification{texts::render(texts::waiting_callers_title, lang).value_or(""),
+                                    texts::render(texts::waiting_callers, lang, values).value_or("")});
+        post(ctx, NotificationRequest{texts::render(texts::waiting_callers, "en", values).value_or(""), "info", true, Millis{10'000},
+                                      AppState::READY, std::string("waiting"),
+                                      json::object{{"values", values}, {"code", texts::waiting_callers}}});
     }
 
     void message_event(const EventRow& row, const json::object& params) {
@@ -301,12 +306,22 @@ struct Agent::Impl {
         auto event = read_event<message::MessageEvent>(name, params);
         if (!event) return;
         out.fire("onMessage", {to_json(*event)});
+        // ucsd names its texts by code: shown in the bar's language when the bar knows the code.
+        if (const json::value* code = event->data.is_object() ? event->data.get_object().if_contains("code") : nullptr;
+            code != nullptr && code->is_string() && texts::render(code->get_string(), "en")) {
+            return post_coded(ctx, code->get_string(), {}, event->type, std::nullopt);
+        }
         post_text(ctx, event->message, event->type, std::nullopt);
     }
 
     void ringing_sound_event(const EventRow& row, const json::object& params) {
         const std::string_view name = row.name;
         if (auto event = read_event<message::RingingSound>(name, params)) take_ringing_sound(event->ringingSound);
+    }
+
+    void session_state_event(const EventRow& row, const json::object& params) {
+        const std::string_view name = row.name;
+        if (auto event = read_event<message::SessionStateEvent>(name, params)) login.moved_by_other_session(event->state, event->device);
     }
 
     void logged_out_event(const EventRow& row, const json::object& params) {
@@ -519,6 +534,7 @@ std::span<const Agent::Impl::EventRow> Agent::Impl::event_table() {
         {ev::waiting_callers, "", &Impl::waiting_callers_event},
         {ev::message, "", &Impl::message_event},
         {ev::logged_out, "", &Impl::logged_out_event},
+        {ev::session_state, "", &Impl::session_state_event},
         {ev::ringing_sound, "", &Impl::ringing_sound_event},
     });
     return table;
@@ -636,6 +652,11 @@ void Agent::timer_fired(Timer timer, Millis now) {
 void Agent::audio_output(bool running, Millis now) {
     impl_->ctx.now = now;
     impl_->softphone.audio_output(running);
+}
+
+void Agent::page_frozen(bool frozen, Millis now) {
+    impl_->ctx.now = now;
+    impl_->link.page_frozen(frozen);
 }
 
 void Agent::microphone_opened(Millis now) {

@@ -57,6 +57,9 @@ public:
     void audio_output(bool running, Millis now);
     void microphone_opened(Millis now);
     void microphone_failed(const std::string& why, Millis now);
+    // Page Lifecycle: the page is being frozen (`freeze`) or came back (`resume`). ucsd offers no
+    // queue calls to a frozen bar, so the engine tells it at once with a heartbeat.
+    void page_frozen(bool frozen, Millis now);
 
     // A documented method called by the page (or queued before the engine was ready).
     // Always settles `promise`, exactly once, now or later.

@@ -97,6 +97,10 @@ std::vector<Answered> Connection::heartbeat_due() {
     return {};
 }
 
+void Connection::page_frozen(bool frozen) {
+    if (up()) send(m::ping, json::object{{"frozen", frozen}}, Request{Reply::ping});
+}
+
 void Connection::send(std::string_view method, json::object params, Request request) {
     const std::int64_t id = next_id_++;
     std::string frame = protocol::request_frame(id, method, std::move(params));

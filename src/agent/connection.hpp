@@ -101,6 +101,8 @@ public:
 
     // Sends now, or once the link is up again.
     void send(std::string_view method, boost::json::object params, Request request);
+    // A heartbeat that says whether the page is frozen (the regular heartbeat goes on as before).
+    void page_frozen(bool frozen);
 
     Incoming receive(std::string_view text);
 

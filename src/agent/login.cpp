@@ -3,6 +3,7 @@
 #include "core/auth/base64.hpp"
 #include "core/json.hpp"
 #include "core/protocol.hpp"
+#include "core/texts.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -77,7 +78,7 @@ void Login::enter_credentials(bool relogin) {
                                     {"autologout", ctx_.config.autologout}},
                        Request{Reply::login_remember});
     } else if (relogin) {
-        post_text(ctx_, "Your session with UCS ended; please log in again.", "warning", AppState::CREDENTIALS);
+        post_coded(ctx_, texts::session_ended, {}, "warning", AppState::CREDENTIALS);
     }
 }
 
@@ -153,7 +154,12 @@ void Login::login_failed(const RpcFailure& failure, std::optional<PromiseId> pro
     scram_.reset();
     attempt_promise_.reset();
     ctx_.out.fire("onLoginError", {json::value(failure.code), json::value(failure.message)});
-    post_text(ctx_, failure.message, "error", AppState::CREDENTIALS, "login");
+    // ucsd's refusals the agent can act on are shown in the bar's language; anything else as ucsd said it.
+    if (texts::render(failure.name, "en") && failure.name != texts::bad_identifier && failure.name != texts::device_in_use) {
+        post_coded(ctx_, failure.name, {}, "error", AppState::CREDENTIALS, std::string("login"));
+    } else {
+        post_text(ctx_, failure.message, "error", AppState::CREDENTIALS, "login");
+    }
     ctx_.out.reject(promise, failure.name.empty() ? error_name(ErrorCode::login_failed) : std::string_view(failure.name), failure.message);
 }
 
@@ -207,6 +213,29 @@ void Login::logged_out_by_server() {
     ctx_.model.calls.clear();
     ctx_.model.was_logged_in = false;
     enter_credentials(false);
+}
+
+void Login::moved_by_other_session(AppState state, const std::optional<Device>& device) {
+    Model& model = ctx_.model;
+    switch (state) {
+    case AppState::IDENTIFY:
+        model.known.device.reset();
+        model.provisioned = false;
+        return ask_for_identifier();
+    case AppState::DEVICE:
+        if (device) paired(*device, std::nullopt);  // provisions unless confirmDevice, like a pairing of its own
+        return;
+    case AppState::READY:
+        // Still READY, on the phone the other tab chose.
+        if (device) {
+            model.known.device = device;
+            ctx_.out.fire("onDevice", {to_json(*device)});
+            ctx_.out.view_changed();
+        }
+        return;
+    case AppState::CONNECTING:
+    case AppState::CREDENTIALS: return;  // session.loggedOut says that
+    }
 }
 
 // ---- pairing ------------------------------------------------------------------------------------
@@ -272,12 +301,14 @@ void Login::pairing_refused(const Answered& answer) {
     if (failure.name == protocol::error_name(protocol::ErrorCode::bad_identifier) ||
         failure.name == protocol::error_name(protocol::ErrorCode::device_in_use)) {
         NotificationRequest notice;
-        notice.title = failure.name == protocol::error_name(protocol::ErrorCode::bad_identifier) ? "Bad identifier: {identifier}" : failure.message;
+        const bool bad = failure.name == protocol::error_name(protocol::ErrorCode::bad_identifier);
+        const std::string_view code = bad ? texts::bad_identifier : texts::device_in_use;
+        notice.title = texts::render(code, "en").value_or(failure.message);
         notice.type = "error";
         notice.unique = true;
         notice.bound_state = AppState::IDENTIFY;
         notice.group = "identify";
-        notice.other = json::object{{"values", json::object{{"identifier", identifier}}}};
+        notice.other = json::object{{"values", json::object{{"identifier", identifier}}}, {"code", code}};
         post(ctx_, std::move(notice));
     } else {
         ctx_.out.warn("pairing failed: " + failure.message);
@@ -289,7 +320,12 @@ void Login::pairing_refused(const Answered& answer) {
     ask_for_identifier();
 }
 
-void Login::provision(std::optional<PromiseId> promise) { ctx_.link.send(m::provision, {}, Request{Reply::provision, promise}); }
+// Without a phone, ucsd provisions only a bar configured withoutDevice (otherwise NO_DEVICE).
+void Login::provision(std::optional<PromiseId> promise) {
+    json::object params;
+    if (ctx_.config.withoutDevice) params["withoutDevice"] = true;
+    ctx_.link.send(m::provision, std::move(params), Request{Reply::provision, promise});
+}
 
 void Login::provisioned(const Answered& answer) {
     auto state = result_as<ReadyState>(answer);

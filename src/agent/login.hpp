@@ -35,6 +35,9 @@ public:
     void answered(const Answered& answer);
     // ucsd ended the session's login (session.loggedOut).
     void logged_out_by_server();
+    // Another session of the agent (another tab) paired a phone or chose identify (session.state):
+    // this bar follows, so either tab can carry on.
+    void moved_by_other_session(AppState state, const std::optional<Device>& device);
 
 private:
     enum class Step : std::uint8_t { idle, scram_first, scram_proof, remembered, sso };

@@ -81,6 +81,13 @@ struct RingingSound {
 };
 BOOST_DESCRIBE_STRUCT(RingingSound, (), (ringingSound))
 
+// session.state: another session of the agent moved this one.
+struct SessionStateEvent {
+    AppState state = AppState::CREDENTIALS;
+    std::optional<Device> device;
+};
+BOOST_DESCRIBE_STRUCT(SessionStateEvent, (), (state, device))
+
 struct LoggedOutEvent {
     std::string reason;
 };

@@ -2,6 +2,7 @@
 
 #include "agent/softphone.hpp"
 #include "core/json.hpp"
+#include "core/texts.hpp"
 
 #include <algorithm>
 
@@ -45,6 +46,24 @@ std::uint32_t post(Context& ctx, NotificationRequest request) {
     arm_notification_expiry(ctx);
     ctx.out.view_changed();
     return id;
+}
+
+void post_coded(Context& ctx, std::string_view code, json::object values, std::string type, std::optional<AppState> bound_state,
+                std::optional<std::string> group) {
+    NotificationRequest request;
+    request.title = texts::render(code, "en", values).value_or(std::string(code));
+    request.timeout = type == "error" ? std::nullopt : std::optional<Millis>(8'000);
+    request.type = std::move(type);
+    request.unique = true;
+    request.bound_state = bound_state;
+    request.group = std::move(group);
+    request.other = json::object{{"values", std::move(values)}, {"code", code}};
+    post(ctx, std::move(request));
+}
+
+std::string bar_language(const Model& model, const Config& config) {
+    const std::string& locale = model.known.user.locale;
+    return model.logged_in && (locale == "cs" || locale == "en") ? locale : config.lang;
 }
 
 void post_text(Context& ctx, std::string text, std::string type, std::optional<AppState> bound_state, std::optional<std::string> group) {

@@ -79,5 +79,11 @@ std::uint32_t post(Context& ctx, NotificationRequest request);
 void post_text(Context& ctx, std::string text, std::string type, std::optional<AppState> bound_state,
                std::optional<std::string> group = std::nullopt);
 void arm_notification_expiry(Context& ctx);
+// The same for a text of core/texts.hpp (`code`, values for its placeholders): shown in the bar's
+// language, English in `title`.
+void post_coded(Context& ctx, std::string_view code, boost::json::object values, std::string type,
+                std::optional<AppState> bound_state, std::optional<std::string> group = std::nullopt);
+// The language the bar speaks: the user's locale once logged in (if the bar has it), else the page's lang.
+std::string bar_language(const Model& model, const Config& config);
 
 }  // namespace ucs::agent

@@ -23,6 +23,8 @@ struct Notification {
     std::optional<Millis> expires;
     std::optional<AppState> bound_state;
     std::optional<std::string> group;
+    // other.code: a text of core/texts.hpp, shown in the bar's language (placeholders from
+    // other.values); `title` then keeps its English text.
     boost::json::object other;
 };
 
@@ -34,7 +36,7 @@ struct NotificationRequest {
     std::optional<Millis> timeout;
     std::optional<AppState> bound_state;
     std::optional<std::string> group;
-    boost::json::object other;
+    boost::json::object other;  // other.code: a text of core/texts.hpp (title: its English text)
 };
 
 class Notifications {

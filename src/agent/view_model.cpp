@@ -2,6 +2,7 @@
 
 #include "agent/softphone.hpp"
 #include "core/json.hpp"
+#include "core/texts.hpp"
 #include "core/rules/call_actions.hpp"
 #include "core/rules/methods.hpp"
 
@@ -61,13 +62,21 @@ void add_calls(json::object& v, const Model& model) {
     v["actions"] = std::move(actions);
 }
 
-json::array shown_notifications(const Model& model) {
+json::array shown_notifications(const Model& model, const std::string& lang) {
     json::array shown;
     for (const auto& n : model.notifications.all()) {
         if (n.bound_state && *n.bound_state != model.app) continue;
-        shown.push_back(json::object{{"id", n.id}, {"title", n.title}, {"type", n.type},
+        std::string title = n.title;
+        const json::value* code = n.other.if_contains("code");
+        if (code != nullptr && code->is_string()) {
+            const json::value* values = n.other.if_contains("values");
+            const json::object none;
+            title = texts::render(code->get_string(), lang, values != nullptr && values->is_object() ? values->get_object() : none).value_or(title);
+        }
+        shown.push_back(json::object{{"id", n.id}, {"title", title}, {"type", n.type},
                                      {"group", n.group ? json::value(*n.group) : json::value(nullptr)},
-                                     {"bound", n.bound_state.has_value()}});
+                                     {"bound", n.bound_state.has_value()},
+                                     {"code", code != nullptr ? *code : json::value(nullptr)}});
     }
     return shown;
 }
@@ -90,8 +99,8 @@ json::value render_view(const ViewInputs& in) {
     v["state"] = to_string(model.app);
     v["connected"] = in.connected;
     // The user's locale wins over the page's lang once known (API-DECISIONS.md).
-    const std::string& locale = known.user.locale;
-    v["lang"] = model.logged_in && (locale == "cs" || locale == "en") ? locale : in.config.lang;
+    const std::string lang = bar_language(model, in.config);
+    v["lang"] = lang;
     v["login"] = login_form(in.environment);
     v["devices"] = to_json(model.devices);
     v["device"] = to_json(known.device);
@@ -115,7 +124,7 @@ json::value render_view(const ViewInputs& in) {
     v["askBeforeUnload"] = in.config.confirmUnload && model.app != AppState::CONNECTING && model.app != AppState::CREDENTIALS;
     v["history"] = model.history;
     v["historyFilter"] = model.history_filter;
-    v["notifications"] = shown_notifications(model);
+    v["notifications"] = shown_notifications(model, lang);
     v["options"] = options(in.config);
     return v;
 }

@@ -66,6 +66,8 @@ inline constexpr std::string_view waiting_callers = "waitingCallers";  // {waiti
 inline constexpr std::string_view message = "message";             // {message, type, group, data}
 inline constexpr std::string_view logged_out = "session.loggedOut";  // {reason}
 inline constexpr std::string_view ringing_sound = "ringingSound";   // {ringingSound}: chosen in another session
+// {state, device}: another session of the agent moved this one (paired a phone, chose identify)
+inline constexpr std::string_view session_state = "session.state";
 }  // namespace event
 
 // JSON-RPC error codes: the standard ones, then ours (-32000..-32099 is the server range).

@@ -142,6 +142,8 @@ public:
 
     // ---- for assertions ------------------------------------------------------------------------
     [[nodiscard]] const server::Directory& directory() const { return directory_; }
+    // What the next load() (a restart) sees: tests configure queues and memberships here.
+    server::Directory& directory() { return directory_; }
     // Every save_*/revoke_* call so far.
     [[nodiscard]] std::size_t saves() const { return saves_; }
     // save_history calls so far, and the (user, call) rows they left.

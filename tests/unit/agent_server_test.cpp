@@ -194,6 +194,21 @@ TEST_CASE("a queue call produces onCallRinging, onCallConnect and onCallHangup w
     CHECK(h.agent().state().at("call").is_null());
 }
 
+TEST_CASE("a frozen page tells ucsd, whose ACD keeps its queue calls until the page resumes", "[agent][page-life]") {
+    AgentHarness h(url_identifier_config(), url_identifier());
+    ready_by_sso(h);
+    h.call("changeStatus", {"READY"});
+    h.agent().page_frozen(true, h.server().now());
+    h.pump();
+    h.take_callbacks();
+    h.ring_queue(1);
+    h.advance(2'000);
+    CHECK_FALSE(h.last("onCallRinging"));
+    h.agent().page_frozen(false, h.server().now());
+    h.pump();
+    CHECK(h.last("onCallRinging"));
+}
+
 TEST_CASE("dial produces onCallNew, onCallRinging and onCallConnect", "[agent][calls]") {
     AgentHarness h(url_identifier_config(), url_identifier());
     ready_by_sso(h);
@@ -426,9 +441,42 @@ TEST_CASE("agents in AUX hear about new waiting callers when notifyWaitingCaller
     h.call("changeStatus", {"AUX", "Lunch"});
     h.ring_queue(1);
     REQUIRE(h.system_notifications().size() == 1);
-    CHECK(h.system_notifications()[0] == "1 caller is waiting in your queues");
+    CHECK(h.system_notifications()[0] == "Ve vašich frontách čeká 1 volající");  // agent1's locale is cs
     h.call("changeStatus", {"READY"});  // the caller now rings this agent: no new alert
     CHECK(h.system_notifications().size() == 1);
+}
+
+TEST_CASE("in a Czech bar the texts the engine and ucsd make are Czech, and CRMs keep their codes", "[agent][view][texts]") {
+    AgentHarness h(json::object{{"listDevices", true}, {"lang", "en"}, {"notifyWaitingCallers", true}});
+    h.call("sso", {"agent1", sso_token(h, "agent1")});  // agent1's locale (cs) wins over the page's lang
+    const auto promise = h.call("selectIdentifier", {"cisco"});
+    CHECK(h.settled(promise)->second.at("code") == "BAD_IDENTIFIER");
+    auto titles = [&] {
+        std::vector<std::pair<std::string, std::string>> shown;
+        const json::value view = h.agent().view(h.server().now());
+        for (const auto& n : view.at("notifications").as_array()) {
+            shown.emplace_back(n.at("title").as_string(), n.at("code").is_string() ? std::string(n.at("code").as_string()) : "");
+        }
+        return shown;
+    };
+    CHECK(titles() == std::vector<std::pair<std::string, std::string>>{{"Neplatný identifikátor: cisco", "BAD_IDENTIFIER"}});
+    h.call("identifier", {"102"});
+    h.call("changeStatus", {"AUX", "Lunch"});
+    h.ring_queue(1);
+    h.ring_queue(1, "601000002");
+    h.ring_queue(1, "601000003");
+    CHECK(h.system_notifications().back() == "Ve vašich frontách čekají 3 volající");
+    CHECK(titles().back() == std::pair<std::string, std::string>{"Ve vašich frontách čekají 3 volající", "WAITING_CALLERS"});
+}
+
+TEST_CASE("a login refused by ucsd is explained in the bar's language", "[agent][view][texts]") {
+    AgentHarness h(json::object{{"lang", "cs"}});
+    const auto promise = h.call("login", {"agent1", "wrong"});
+    CHECK(h.settled(promise)->second.at("code") == "BAD_CREDENTIALS");  // the CRM's code stays
+    auto shown = h.agent().view(h.server().now()).at("notifications").as_array();
+    REQUIRE(shown.size() == 1);
+    CHECK(shown[0].at("title") == "Nesprávné uživatelské jméno nebo heslo.");
+    CHECK(shown[0].at("code") == "BAD_CREDENTIALS");
 }
 
 TEST_CASE("a heartbeat without an answer drops the connection and reconnects", "[agent][reconnect]") {

@@ -396,7 +396,8 @@ TEST_CASE_METHOD(LoggedInClient, "pairing by a bad identifier says Bad identifie
     CHECK(error_code(error) == "BAD_IDENTIFIER");
     CHECK(error.at("message") == "Bad identifier: cisco");
     CHECK(error.at("data").at("identifier") == "cisco");
-    CHECK(c.ok(method::provision).at("device").is_null());  // still IDENTIFY: provision without a phone is allowed
+    CHECK(error_code(c.error(method::provision)) == "NO_DEVICE");  // still IDENTIFY, without a phone
+    CHECK(c.ok(method::provision, {{"withoutDevice", true}}).at("device").is_null());
 }
 
 TEST_CASE("identifyIP finds the phone bound to the client address", "[engine][pairing]") {
@@ -430,7 +431,7 @@ TEST_CASE_METHOD(ReadyClient, "identify unpairs the phone and returns to IDENTIF
 }
 
 TEST_CASE_METHOD(LoggedInClient, "without a device call control is refused with NO_DEVICE", "[engine][pairing]") {
-    c.provision();
+    c.ok(method::provision, {{"withoutDevice", true}});
     CHECK(error_code(c.error(method::dial, {{"number", "601234567"}})) == "NO_DEVICE");
     CHECK(error_code(c.error(method::answer)) == "NO_DEVICE");
     c.ok(method::change_status, {{"status", "READY"}});
@@ -545,7 +546,7 @@ TEST_CASE_METHOD(AliceReady, "an outgoing call goes new, ringing, connected when
     CHECK(call.caller_username == "agent1");
     CHECK(call.caller_extension == "101");
     CHECK(call.data.at("crm_id") == 7);
-    CHECK(call.outbound_id == 3);  // no queue given: UCS chooses agent1's campaign
+    CHECK_FALSE(call.outbound_id.has_value());  // no queue given, no default campaign: a direct call
     CHECK(result.at("uniqueid") == call.uniqueid.c_str());
 }
 
@@ -590,7 +591,7 @@ TEST_CASE_METHOD(AliceReady, "dial validates its queue and line arguments", "[en
     CHECK(campaign.at("call").at("outbound_id") == 3);
     alice.ok(method::hangup);
     auto undecided = alice.ok(method::dial, {{"number", "601555124"}, {"queue", "undefined"}});
-    CHECK(undecided.at("call").at("outbound_id") == 3);
+    CHECK(undecided.at("call").at("outbound_id").is_null());  // agent1 has no default campaign
     alice.ok(method::hangup);
     auto direct = alice.ok(method::dial, {{"number", "601555125"}, {"queue", "directCall"}});
     CHECK(direct.at("call").at("outbound_id").is_null());
@@ -754,12 +755,14 @@ TEST_CASE("session.resume from too far back answers with a snapshot", "[engine][
     Client& alice = h.connect();
     alice.ready_agent("agent1", "101");
     h.disconnect(alice);
+    // Callers wait meanwhile (a disconnected bar is not offered calls): three waitingCallers events.
     for (int i = 0; i < 3; ++i) h.ring_queue(2, "60100000" + std::to_string(i));
     h.reconnect(alice);
     auto resumed = alice.ok(method::resume_session, {{"session", alice.session_key}, {"last_seq", 1}});
     CHECK(resumed.at("replayed").is_null());
     CHECK(resumed.at("snapshot").at("status") == "READY");
-    CHECK(resumed.at("snapshot").at("call").at("state") == 2);
+    CHECK(resumed.at("snapshot").at("waitingCallers") == 3);
+    CHECK(alice.next_event("call.ringing"));  // back, she is offered the first caller
 }
 
 TEST_CASE("session.resume of an unknown session is SESSION_EXPIRED", "[engine][resume]") {
@@ -866,6 +869,7 @@ TEST_CASE("call ids rotate within 1..65535 and uniqueids never repeat", "[engine
 TEST_CASE_METHOD(AliceReady, "the unload beacon ends a session by its key without a bearer token", "[engine][rest]") {
     auto ended = h.http("POST", "/api/v1.0/session/logout", json::serialize(json::object{{"session", alice.session_key}}), false);
     CHECK(ended.status == 200);
+    h.advance(ucs::server::EngineConfig{}.page_close_grace_ms);  // nobody came back (server_rules_test: who does)
     REQUIRE(alice.next_event("session.loggedOut"));
     CHECK(error_code(alice.error(method::state)) == "INVALID_STATE");
     CHECK(h.http("GET", "/api/v1.0/agents").body.as_array()[0].at("logged_in") == false);

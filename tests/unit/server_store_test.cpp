@@ -464,12 +464,13 @@ TEST_CASE("a database of the first schema gains the used sso token table when op
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         raw.exec("PRAGMA user_version = 0");
     }
-    { SqliteStore store(dir.path()); }  // migrates 0 -> 1 -> 2 -> 3
+    { SqliteStore store(dir.path()); }  // migrates 0 -> 1 -> 2 -> 3 -> 4
     {
-        // Simulate a database left at version 1 by an older ucsd: drop what 2 and 3 added.
+        // Simulate a database left at version 1 by an older ucsd: drop what 2, 3 and 4 added.
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
         raw.exec("DROP TABLE used_sso_tokens; DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type;"
-                 " PRAGMA user_version = 1");
+                 " ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 1");
     }
     SqliteStore store(dir.path());
     store.save_used_sso_token("h", 5);
@@ -483,14 +484,45 @@ TEST_CASE("a database of the second schema keeps its phones as desk phones and g
         store.seed(demo());
     }
     {
-        // Simulate a database left at version 2 by an older ucsd: drop what 3 added.
+        // Simulate a database left at version 2 by an older ucsd: drop what 3 and 4 added.
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
-        raw.exec("DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type; PRAGMA user_version = 2");
+        raw.exec("DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type;"
+                 " ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 2");
     }
     SqliteStore store(dir.path());
     for (const auto& r : store.load().devices) CHECK(r.device.type == ucs::DeviceType::desk);
     store.save_user_settings(1, {"quest"});
     CHECK(store.load().user_settings.at(1).ringing_sound == "quest");
+}
+
+TEST_CASE("a database of the third schema gains the ACD's per-queue choice and default campaigns, both off", "[store]") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path());
+        store.seed(demo());
+    }
+    {
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 3");
+    }
+    SqliteStore store(dir.path());
+    const auto directory = store.load();
+    REQUIRE_FALSE(directory.queues.empty());
+    for (const auto& q : directory.queues) CHECK_FALSE(q.ring_unattended_desk_phones);
+    for (const auto& m : directory.memberships) CHECK_FALSE(m.default_campaign);
+}
+
+TEMPLATE_TEST_CASE("a queue's choice for unattended desk phones and a default campaign come back after a restart", "[store]",
+                   SqliteStoreFixture) {
+    TestType fixture;
+    auto membership = fixture.get().load().memberships.front();
+    membership.default_campaign = true;
+    fixture.get().save_membership(membership);
+    fixture.reopen();
+    const auto memberships = fixture.get().load().memberships;
+    CHECK(memberships.front().default_campaign);
 }
 
 TEMPLATE_TEST_CASE("a user's settings and a softphone's type come back after a restart", "[store]", SqliteStoreFixture,

@@ -3,6 +3,7 @@
 #include "core/json.hpp"
 #include "core/percent_encoding.hpp"
 #include "core/protocol.hpp"
+#include "core/rules/dial.hpp"
 #include "core/utf8.hpp"
 
 #include <boost/describe/class.hpp>
@@ -320,6 +321,7 @@ HttpResponse RestApi::agents(Routed& request) {
     for (const AgentOverview& overview : engine_.agents(request.now, request.out)) {
         json::object entry = to_json(overview.agent).as_object();
         entry["logged_in"] = overview.logged_in;
+        entry["bar_live"] = overview.bar_live;
         json::array queues;
         for (const auto& m : overview.queues)
             queues.push_back(json::object{{"queue_id", m.queue_id}, {"suspended", m.suspended}, {"priorities", m.priorities}});
@@ -374,6 +376,10 @@ HttpResponse RestApi::place_call(Routed& request) {
     auto body = read_body<SandboxCallRequest>(request.http.body);
     if (!body) return std::move(body).error();
     if (body->from.empty()) return bad_request("from: must not be empty", "from");
+    // The caller's number as the network carries it (core/rules/dial.hpp), however it was written.
+    auto from = dialable_number(body->from);
+    if (!from) return bad_request("from: " + from.error(), "from");
+    body->from = std::move(from).value();
     if (body->queue.has_value() == body->to.has_value()) {
         return bad_request("queue or to: give exactly one of them", body->queue ? "to" : "queue");
     }

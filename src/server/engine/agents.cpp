@@ -51,6 +51,27 @@ void Engine::Impl::account_status_time(Agent& a) {
     a.status_since += seconds * 1000;
 }
 
+// Time suspended from a queue counts while the agent is logged in; whole seconds are added and the
+// remainder kept, like the status times.
+void Engine::Impl::account_suspend_time(Agent& a) {
+    const bool logged_in = user_logged_in(a.user_id);
+    for (const MembershipRecord* m : memberships_of(a.user_id)) {
+        auto since = a.suspended_since.find(m->queue_id);
+        if (since != a.suspended_since.end()) {
+            const std::int64_t seconds = (now - since->second) / 1000;
+            if (seconds > 0) {
+                QueueStatistics& queue_stats = directory.queue_statistics[{a.user_id, m->queue_id}];
+                queue_stats.suspendtime += seconds;
+                store.save_queue_statistics(a.user_id, m->queue_id, queue_stats);
+                since->second += seconds * 1000;
+            }
+        }
+        const bool counting = m->suspended && logged_in;
+        if (counting && since == a.suspended_since.end()) a.suspended_since.emplace(m->queue_id, now);
+        if (!counting && since != a.suspended_since.end()) a.suspended_since.erase(since);
+    }
+}
+
 void Engine::Impl::refresh_idle(Agent& a) {
     const bool idle = a.status == AgentStatus::READY && a.device_id && user_logged_in(a.user_id) && !has_calls(a.user_id);
     if (idle && !a.idle_since) a.idle_since = now;
@@ -106,6 +127,7 @@ User Engine::Impl::render_user(int user_id) {
     const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr;
     if (device != nullptr) user.lines.push_back(device->device);
     user.locale = record->locale;
+    account_suspend_time(a);
     user.number = record->number;
     if (a.device_id) user.primary_extension = a.device_id;
     for (const MembershipRecord* m : memberships_of(user_id)) {
@@ -208,7 +230,9 @@ RpcResult Engine::Impl::set_suspended(int user_id, int queue_id, bool suspend) {
         return rpc_fail(ErrorCode::not_found, "not a member of queue " + std::to_string(queue_id), {{"queue", queue_id}});
     }
     if (member->suspended != suspend) {
+        account_suspend_time(agent(user_id));
         member->suspended = suspend;
+        account_suspend_time(agent(user_id));
         store.save_membership(*member);
         push_to_user(user_id, suspend ? protocol::event::queue_suspend : protocol::event::queue_resume,
                      json::object{{"queueId", queue_id}});

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,6 +62,10 @@ struct ActiveCall {
     std::optional<Millis> ring_deadline;     // a queue offer rings out
     std::optional<Millis> far_end_deadline;  // the simulated far end acts
     Millis ring_started = 0;
+    // Agents who rejected this queue call, and when (core/rules/acd.hpp: offered again only as a
+    // fallback, after a back-off).
+    std::map<int, Millis> rejected_by;
+    std::optional<Millis> reoffer_deadline;  // the next back-off of those ends: the ACD looks again
     // Transfers: a consultation call knows the held call it consults about.
     std::optional<std::string> consultation_of;
     // What happens when far_end_deadline passes.

@@ -13,12 +13,6 @@ using protocol::ErrorCode;
 
 namespace {
 
-bool dialable(const std::string& number) {
-    return !number.empty() && number.size() <= 64 && std::all_of(number.begin(), number.end(), [](char c) {
-        return (c >= '0' && c <= '9') || c == '+' || c == '*' || c == '#';
-    });
-}
-
 bool is_text(const std::optional<json::value>& value, std::string_view text) {
     return value && value->is_string() && value->get_string() == text;
 }
@@ -63,8 +57,11 @@ RpcResult Engine::Impl::hangup(RpcContext& request, const NoParams& /*params*/) 
     const bool callee = is_callee(call, request.user_id);
     const bool ringing = call.state == CallState::invitation;
     if (callee && ringing && call.queue_id) {
-        // Declining a queue offer puts the caller back at the front of the queue.
+        // Declining a queue offer puts the caller back at the front of the queue, for the other
+        // agents first (core/rules/acd.hpp).
+        call.rejected_by[request.user_id] = now;
         requeue_offer(call, request.user_id, HangupCause::rejected);
+        arm_reoffer(call);
     } else if (callee) {
         end_call(call, ringing ? HangupCause::rejected : HangupCause::called_hung_up);
     } else {
@@ -102,9 +99,12 @@ RpcResult Engine::Impl::mute(RpcContext& request, const NoParams& /*params*/) {
 
 // ---- dial -------------------------------------------------------------------------------------------
 
-// The outgoing campaign a dial belongs to: a queue id, "directCall" (none), "undefined" or nothing
-// (UCS decides: the agent's first outgoing campaign that is not suspended, if any).
+// The outgoing campaign a dial belongs to, by the rulebook (core/rules/dial.hpp): the queue named
+// (checked here), none for "directCall" or a consultation, and for "undefined" or nothing the
+// agent's default campaign if one is set and not suspended.
 Expected<std::optional<int>, RpcError> Engine::Impl::outbound_queue_for(int user_id, const DialParams& params) {
+    DialCampaignInput input;
+    input.consultation = agent(user_id).transfer_of.has_value();
     if (params.queue && params.queue->is_int64()) {
         const auto queue_id = static_cast<int>(params.queue->get_int64());
         const QueueRecord* queue = queue_by_id(queue_id);
@@ -115,17 +115,23 @@ Expected<std::optional<int>, RpcError> Engine::Impl::outbound_queue_for(int user
             return rpc_fail(ErrorCode::not_found, "not a member of outgoing queue " + std::to_string(queue_id),
                             {{"field", "params.queue"}});
         }
-        return std::optional<int>(queue_id);
-    }
-    if (is_text(params.queue, "directCall")) return std::optional<int>();
-    if (!params.queue || is_text(params.queue, "undefined")) {
+        input.request = CampaignRequest::queue;
+        input.queue = queue_id;
+    } else if (is_text(params.queue, "directCall")) {
+        input.request = CampaignRequest::direct;
+    } else if (!params.queue || is_text(params.queue, "undefined")) {
+        input.request = CampaignRequest::ucs_decides;
         for (const MembershipRecord* m : memberships_of(user_id)) {
             const QueueRecord* queue = queue_by_id(m->queue_id);
-            if (queue != nullptr && queue->info.type == QueueType::outgoing && !m->suspended) return std::optional<int>(m->queue_id);
+            if (m->default_campaign && !m->suspended && queue != nullptr && queue->info.type == QueueType::outgoing &&
+                (!input.default_campaign || m->queue_id < *input.default_campaign)) {
+                input.default_campaign = m->queue_id;
+            }
         }
-        return std::optional<int>();
+    } else {
+        return bad_param("params.queue", R"(expected a queue id, "directCall" or "undefined")");
     }
-    return bad_param("params.queue", R"(expected a queue id, "directCall" or "undefined")");
+    return campaign_of_dial(input);
 }
 
 // A dialled call rings a colleague's phone (unless they are on a call) or goes out on a trunk.
@@ -148,8 +154,9 @@ void Engine::Impl::route_dialled(ActiveCall& call, const std::string& number) {
 
 RpcResult Engine::Impl::dial(RpcContext& request, const DialParams& params) {
     const int user_id = request.user_id;
-    const std::string& number = params.number;
-    if (!dialable(number)) return bad_param("params.number", "not a phone number: \"" + number + "\"");
+    auto dialled = dialable_number(params.number);
+    if (!dialled) return bad_param("params.number", dialled.error());
+    const std::string& number = *dialled;
     if (auto allowed = rulebook_target(CallAction::dial, user_id); !allowed) return Unexpected(allowed.error());
     if (calls.size() >= config.max_active_calls) return rpc_fail(ErrorCode::network_busy, "the telephone network is full; try again later");
     Agent& a = agent(user_id);
@@ -238,8 +245,9 @@ std::optional<RpcError> Engine::Impl::refuse_busy_extension(const std::string& n
 
 RpcResult Engine::Impl::blind_transfer(RpcContext& request, const BlindTransferParams& params) {
     const int user_id = request.user_id;
-    const std::string& number = params.number;
-    if (number.empty()) return bad_param("params.number", "must not be empty");
+    auto dialled = dialable_number(params.number);
+    if (!dialled) return bad_param("params.number", dialled.error());
+    const std::string& number = *dialled;
     auto target = rulebook_target(CallAction::blindTransfer, user_id);
     if (!target) return Unexpected(target.error());
     ActiveCall& call = **target;

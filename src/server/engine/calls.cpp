@@ -106,6 +106,11 @@ Call Engine::Impl::to_call(const ActiveCall& active, std::optional<int> viewer) 
         call.connected_type = callee.type;
         call.connected_user_id = callee.user_id;
         call.connected_username = callee.username;
+    } else if (caller.type == ChannelType::line) {
+        // Dialled but not routed yet: whether the other end is a colleague's line is already known.
+        const bool internal = device_by_extension(active.called_number) != nullptr;
+        call.connected_internal = internal;
+        call.connected_type = internal ? ChannelType::line : ChannelType::trunk;
     }
     call.created = active.created;
     call.data = active.data;
@@ -153,15 +158,18 @@ void Engine::Impl::notify_call(const ActiveCall& call, std::string_view event, s
 
 // ---- statistics -------------------------------------------------------------------------------
 
+// The counts (in_calls_*, out_calls_*) take every call of the agent, queue or not; the times take
+// only calls of queues (incoming) and campaigns (outgoing), as the integration document defines them.
 void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call) {
     UserStatistics& stats = directory.user_statistics[user_id];
     const bool callee = is_callee(call, user_id);
     const std::int64_t ring_seconds = std::max<Millis>(0, (call.connected ? *call.connected * 1000 : now) - call.ring_started) / 1000;
     const std::int64_t talk_seconds = call.connected ? now_seconds() - *call.connected : 0;
-    if (callee && call.queue_id) {
+    if (callee) {
+        if (!call.connected) ++stats.in_calls_unanswered;
+        if (!call.queue_id) return;
         QueueStatistics& queue_stats = directory.queue_statistics[{user_id, *call.queue_id}];
         if (!call.connected) {
-            ++stats.in_calls_unanswered;
             ++queue_stats.unanswered;
             stats.ringtime += ring_seconds;
             stats.in_ringtime += ring_seconds;
@@ -172,13 +180,15 @@ void Engine::Impl::call_ended_for_agent(int user_id, const ActiveCall& call) {
             queue_stats.talktime += talk_seconds;
         }
         store.save_queue_statistics(user_id, *call.queue_id, queue_stats);
-    } else if (!callee) {  // the agent placed the call
+    } else {  // the agent placed the call
+        if (!call.connected) ++stats.out_calls_unanswered;
+        if (!call.outbound_id) return;
         if (!call.connected) {
-            ++stats.out_calls_unanswered;
             stats.out_ringtime += ring_seconds;
+            stats.ringtime += ring_seconds;
         } else {
             stats.out_talktime += talk_seconds;
-            if (call.outbound_id) stats.talktime += talk_seconds;
+            stats.talktime += talk_seconds;
         }
     }
 }
@@ -187,18 +197,20 @@ void Engine::Impl::count_answered(const ActiveCall& call) {
     const std::int64_t ring_seconds = std::max<Millis>(0, now - call.ring_started) / 1000;
     for (int user_id : participants(call)) {
         UserStatistics& stats = directory.user_statistics[user_id];
-        const bool callee = is_callee(call, user_id);
-        if (callee && call.queue_id) {
-            QueueStatistics& queue_stats = directory.queue_statistics[{user_id, *call.queue_id}];
+        if (is_callee(call, user_id)) {
             ++stats.in_calls_answered;
+            if (!call.queue_id) continue;
+            QueueStatistics& queue_stats = directory.queue_statistics[{user_id, *call.queue_id}];
             ++queue_stats.answered;
             stats.ringtime += ring_seconds;
             stats.in_ringtime += ring_seconds;
             queue_stats.ringtime += ring_seconds;
             store.save_queue_statistics(user_id, *call.queue_id, queue_stats);
-        } else if (!callee) {
+        } else {
             ++stats.out_calls_answered;
+            if (!call.outbound_id) continue;
             stats.out_ringtime += ring_seconds;
+            stats.ringtime += ring_seconds;
         }
     }
 }
@@ -343,42 +355,63 @@ void Engine::Impl::far_end_acts(ActiveCall& call) {
 
 // ---- the ACD ------------------------------------------------------------------------------------
 
-// Who gets the next caller of a queue: READY in a provisioned session, phone paired and free,
-// membership not suspended; best priority first, then the longest idle.
-std::optional<int> Engine::Impl::choose_agent(int queue_id) {
-    std::optional<int> chosen;
-    const MembershipRecord* chosen_membership = nullptr;
+// Who gets this caller of a queue: the rulebook (core/rules/acd.hpp) sorts the members into tiers;
+// the best tier wins, and within it the best priority, then the longest idle.
+std::optional<int> Engine::Impl::choose_agent(const ActiveCall& call) {
+    const int queue_id = *call.queue_id;
+    const QueueRecord* queue = queue_by_id(queue_id);
+    QueueOfferPolicy policy;
+    if (queue != nullptr) policy.ring_unattended_desk_phones = queue->ring_unattended_desk_phones;
+    struct Best {
+        int user_id = 0;
+        int priority = 0;
+        Millis idle_since = 0;
+    };
+    std::optional<Best> best[2];  // first tier, fallback tier
     const auto members = members_by_queue.find(queue_id);
-    if (members == members_by_queue.end()) return chosen;
+    if (members == members_by_queue.end()) return std::nullopt;
     for (const std::size_t i : members->second) {
         const MembershipRecord& m = directory.memberships[i];
-        if (m.suspended) continue;
         const Agent& a = agent(m.user_id);
-        if (a.status != AgentStatus::READY || !a.device_id || has_calls(m.user_id)) continue;
-        const std::vector<Session*> own = sessions_of(m.user_id);
-        const bool provisioned =
-            std::any_of(own.begin(), own.end(), [](const Session* s) { return s->state == AppState::READY; });
-        if (!provisioned) continue;
-        const bool better = !chosen || m.priority < chosen_membership->priority ||
-                            (m.priority == chosen_membership->priority &&
-                             a.idle_since.value_or(now) < agent(*chosen).idle_since.value_or(now));
-        if (better) {
-            chosen = m.user_id;
-            chosen_membership = &m;
+        OfferCandidate candidate;
+        candidate.ready = a.status == AgentStatus::READY;
+        candidate.phone_free = a.device_id && !has_calls(m.user_id);
+        candidate.suspended = m.suspended;
+        for (const Session* session : sessions_of(m.user_id)) {
+            if (session->state != AppState::READY) continue;
+            candidate.provisioned = true;
+            if (session->connection && !session->frozen) candidate.live = true;
         }
+        const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr;
+        candidate.softphone = device != nullptr && device->device.type == DeviceType::softphone;
+        if (auto it = call.rejected_by.find(m.user_id); it != call.rejected_by.end()) candidate.rejected_at = it->second;
+        const OfferVerdict verdict = offer_tier(candidate, policy, now);
+        if (verdict.tier == OfferTier::never) continue;
+        std::optional<Best>& slot = best[verdict.tier == OfferTier::first ? 0 : 1];
+        const Best mine{m.user_id, m.priority, a.idle_since.value_or(now)};
+        if (!slot || mine.priority < slot->priority || (mine.priority == slot->priority && mine.idle_since < slot->idle_since)) slot = mine;
     }
-    return chosen;
+    if (best[0]) return best[0]->user_id;
+    if (best[1]) return best[1]->user_id;
+    return std::nullopt;
 }
 
+// Each waiting caller, in order, goes to the agent the rules choose; a caller nobody can take now
+// (everyone rejected it recently, say) does not hold up the callers behind it.
 void Engine::Impl::dispatch_queues() {
     for (auto& [queue_id, waiting_calls] : waiting) {
-        while (!waiting_calls.empty()) {
-            const std::optional<int> chosen = choose_agent(queue_id);
-            if (!chosen) break;
-            const std::string uniqueid = waiting_calls.front();
-            waiting_calls.pop_front();
-            auto it = calls.find(uniqueid);
-            if (it == calls.end()) continue;
+        for (std::size_t i = 0; i < waiting_calls.size();) {
+            auto it = calls.find(waiting_calls[i]);
+            if (it == calls.end()) {
+                waiting_calls.erase(waiting_calls.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+            const std::optional<int> chosen = choose_agent(it->second);
+            if (!chosen) {
+                ++i;
+                continue;
+            }
+            waiting_calls.erase(waiting_calls.begin() + static_cast<std::ptrdiff_t>(i));
             offer(it->second, *chosen);
         }
     }

@@ -46,6 +46,9 @@ struct QueueRecord {
     QueueInfo info;
     int wrapup_seconds = 10;
     int ring_timeout_seconds = 20;
+    // Offer calls to a desk phone whose every bar is disconnected or frozen (core/rules/acd.hpp):
+    // the phone still rings, but the agent has no screen pop and no call control. Off by default.
+    bool ring_unattended_desk_phones = false;
 };
 
 struct MembershipRecord {
@@ -55,6 +58,9 @@ struct MembershipRecord {
     bool supervisor = false;
     bool suspended = false;
     std::optional<int> team_id;
+    // For an outgoing queue: the agent's default campaign, used by a dial that lets UCS decide
+    // (core/rules/dial.hpp). At most one per user is honoured: the lowest queue id.
+    bool default_campaign = false;
 };
 
 // What a user chose for themselves, kept across sessions and PCs.

@@ -33,7 +33,7 @@ namespace m = protocol::method;
 constexpr std::array rows{
     row<HelloParams, &Impl::hello>(m::hello, Gate::handshake),
     row<ResumeParams, &Impl::resume_session>(m::resume_session, Gate::handshake),
-    row<NoParams, &Impl::ping>(m::ping),
+    row<PingParams, &Impl::ping>(m::ping),
     row<LoginParams, &Impl::login_start>(m::login),
     row<LoginProofParams, &Impl::login_proof>(m::login_proof),
     row<RememberParams, &Impl::login_remember>(m::login_remember),
@@ -42,7 +42,7 @@ constexpr std::array rows{
     row<NoParams, &Impl::list_devices>(m::devices),
     row<NoParams, &Impl::pair_by_address>(m::identify_ip),
     row<IdentifierParams, &Impl::pair_by_identifier>(m::identifier),
-    row<NoParams, &Impl::provision>(m::provision),
+    row<ProvisionParams, &Impl::provision>(m::provision),
     row<NoParams, &Impl::unpair>(m::identify),
     row<ChangeStatusParams, &Impl::change_status>(m::change_status),
     row<QueueParams, &Impl::suspend_queue>(m::suspend),

@@ -287,10 +287,20 @@ void Engine::Impl::set_far_end_deadline(ActiveCall& call, Millis at) {
     call_timers.emplace(at, call.uniqueid);
 }
 
+void Engine::Impl::arm_reoffer(ActiveCall& call) {
+    call.reoffer_deadline.reset();
+    for (const auto& [user_id, rejected_at] : call.rejected_by) {
+        const Millis at = reoffer_after(rejected_at);
+        if (at > now && (!call.reoffer_deadline || at < *call.reoffer_deadline)) call.reoffer_deadline = at;
+    }
+    if (call.reoffer_deadline) call_timers.emplace(*call.reoffer_deadline, call.uniqueid);
+}
+
 // ---- timers --------------------------------------------------------------------------------
 
 void Engine::Impl::tick() {
     close_silent_connections();
+    close_pages();
     end_unresumed_sessions();
     // Wrap-up ends by itself (in user id order, whatever order the deadlines fell in).
     std::set<int> wrapped_up;
@@ -316,6 +326,19 @@ void Engine::Impl::close_silent_connections() {
     for (ConnectionId id : silent) {
         out->closes.push_back(id);
         detach(id);
+    }
+}
+
+// Pages whose unload beacon came and that nobody resumed within the grace: logged out as closed
+// (the agent stays if another session of theirs, say the reloaded page's new one, keeps them).
+void Engine::Impl::close_pages() {
+    while (!closing_pages.empty() && closing_pages.front().first + config.page_close_grace_ms <= now) {
+        const auto [at, key] = closing_pages.front();
+        closing_pages.pop_front();
+        auto it = sessions.find(key);
+        if (it == sessions.end() || it->second.page_closed_at != at) continue;  // resumed, or gone
+        it->second.page_closed_at.reset();
+        transition(it->second, SessionEvent::page_closed);
     }
 }
 
@@ -345,6 +368,8 @@ void Engine::Impl::fire_call_timers() {
     for (const std::string& uniqueid : uniqueids) {
         auto it = calls.find(uniqueid);
         if (it == calls.end()) continue;
+        // A back-off ended: nothing to do here, the ACD looks again after the tick.
+        if (due(it->second.reoffer_deadline)) arm_reoffer(it->second);
         if (due(it->second.ring_deadline)) {
             ring_out(it->second);
         } else if (due(it->second.far_end_deadline)) {
@@ -357,6 +382,7 @@ void Engine::Impl::fire_call_timers() {
         if (it == calls.end()) continue;
         if (it->second.ring_deadline) call_timers.emplace(*it->second.ring_deadline, uniqueid);
         if (it->second.far_end_deadline) call_timers.emplace(*it->second.far_end_deadline, uniqueid);
+        if (it->second.reoffer_deadline) call_timers.emplace(*it->second.reoffer_deadline, uniqueid);
     }
 }
 
@@ -370,7 +396,9 @@ void Engine::Impl::prune_timers() const {
     while (!call_timers.empty()) {
         const auto& [at, uniqueid] = call_timers.top();
         const auto it = calls.find(uniqueid);
-        if (it != calls.end() && (it->second.ring_deadline == at || it->second.far_end_deadline == at)) break;
+        if (it != calls.end() &&
+            (it->second.ring_deadline == at || it->second.far_end_deadline == at || it->second.reoffer_deadline == at))
+            break;
         call_timers.pop();
     }
 }
@@ -384,6 +412,7 @@ std::optional<Millis> Engine::Impl::next_deadline() const {
     };
     if (!by_silence.empty()) consider(connections.at(by_silence.front()).last_seen + config.silence_timeout_ms);
     if (!detached.empty()) consider(sessions.at(detached.front()).detached_since + config.session_grace_ms);
+    if (!closing_pages.empty()) consider(closing_pages.front().first + config.page_close_grace_ms);
     if (!acw_timers.empty()) consider(acw_timers.top().first);
     if (!call_timers.empty()) consider(call_timers.top().first);
     return next;
@@ -453,7 +482,11 @@ std::vector<AgentOverview> Engine::agents(Millis now, Output& out) {
         std::vector<AgentOverview> list;
         for (AgentInfo& info : impl.agent_list()) {
             const bool logged_in = impl.user_logged_in(info.id);
-            AgentOverview overview{std::move(info), logged_in, {}};
+            const bool bar_live = std::any_of(impl.sessions.begin(), impl.sessions.end(), [&](const auto& entry) {
+                const Session& s = entry.second;
+                return s.user_id == info.id && s.state != AppState::CREDENTIALS && s.connection && !s.frozen;
+            });
+            AgentOverview overview{std::move(info), logged_in, {}, bar_live};
             for (const MembershipRecord* m : impl.memberships_of(overview.agent.id))
                 overview.queues.push_back({m->queue_id, m->suspended, m->priority});
             list.push_back(std::move(overview));
@@ -498,7 +531,15 @@ Expected<std::string, CommandError> Engine::end_session(const std::string& sessi
     return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::string, CommandError> {
         auto it = impl.sessions.find(session_key);
         if (it == impl.sessions.end()) return Unexpected(CommandError::unknown_session);
-        impl.transition(it->second, SessionEvent::page_closed);
+        Session& session = it->second;
+        // Logged in: only a grace starts (a reload or a navigation comes back within it). Otherwise
+        // there is nothing to keep.
+        if (session.state == AppState::CREDENTIALS) {
+            impl.transition(session, SessionEvent::page_closed);
+        } else if (!session.page_closed_at) {
+            session.page_closed_at = now;
+            impl.closing_pages.emplace_back(now, session_key);
+        }
         return session_key;
     });
 }

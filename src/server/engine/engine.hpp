@@ -50,6 +50,10 @@ struct EngineConfig {
     Millis heartbeat_ms = 15'000;
     Millis silence_timeout_ms = 45'000;
     Millis session_grace_ms = 120'000;
+    // The unload beacon cannot tell a closed tab from a reload or a navigation: it only starts this
+    // grace. A page that logs the agent in again (or resumes the session) within it keeps the agent,
+    // the phone and the call; otherwise the session logs out as if closed.
+    Millis page_close_grace_ms = 5'000;
     // Events kept per session for session.resume: at most this many, this many bytes (counting each
     // event in full although sessions share it), and none older than resume_buffer_ms.
     std::size_t resume_buffer_events = 512;
@@ -111,6 +115,9 @@ struct AgentOverview {
     AgentInfo agent;
     bool logged_in = false;
     std::vector<Membership> queues;
+    // Logged in with a bar that is connected and not frozen: false while every bar of the agent is
+    // gone or frozen, when the ACD skips the agent (core/rules/acd.hpp).
+    bool bar_live = false;
 };
 
 struct QueueOverview {

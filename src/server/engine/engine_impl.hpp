@@ -14,7 +14,9 @@
 #include "core/json.hpp"
 #include "core/model.hpp"
 #include "core/protocol.hpp"
+#include "core/rules/acd.hpp"
 #include "core/rules/call_actions.hpp"
+#include "core/rules/dial.hpp"
 #include "server/engine/call.hpp"
 #include "server/engine/engine.hpp"
 #include "server/engine/params.hpp"
@@ -49,6 +51,7 @@ struct Agent {
     std::optional<int> device_id;          // the paired phone
     std::optional<std::string> transfer_of;  // transfer mode: the held call the next dial consults about
     int last_waiting_callers = 0;
+    std::map<int, Millis> suspended_since;  // queue id -> counted into suspendtime up to here
 };
 
 struct Engine::Impl final : SessionPorts, CallPorts {
@@ -78,6 +81,9 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     using TimerHeap = std::priority_queue<std::pair<Millis, Key>, std::vector<std::pair<Millis, Key>>, std::greater<>>;
     mutable TimerHeap<int> acw_timers;
     mutable TimerHeap<std::string> call_timers;
+    // Unload beacons (when, session key), in the order they came: the front's grace ends first.
+    // An entry whose session resumed or is gone is dropped when it falls due.
+    std::list<std::pair<Millis, std::string>> closing_pages;
     std::map<int, std::size_t> last_waiting_sizes;  // queue id -> waiting callers last told to agents
     std::map<int, Agent> agents;
     std::map<std::string, ActiveCall> calls;        // by uniqueid
@@ -108,12 +114,14 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void detach(ConnectionId connection);  // its session waits for a resume
     void tick();
     void close_silent_connections();
+    void close_pages();  // unload beacons whose grace passed
     void end_unresumed_sessions();
     void fire_call_timers();
     std::optional<Millis> next_deadline() const;
     void prune_timers() const;  // drops stale entries from the top of the timer heaps
     void set_ring_deadline(ActiveCall& call, Millis at);
     void set_far_end_deadline(ActiveCall& call, Millis at);
+    void arm_reoffer(ActiveCall& call);  // the earliest end of a rejection's back-off still ahead
     void track_connection(ConnectionId id, Connection& connection);
     void heard_from(Connection& connection);  // it sent a frame: its silence starts again
     void attach(Session& session, ConnectionId connection);
@@ -126,12 +134,12 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     // handshake and sessions (sessions.cpp)
     RpcResult hello(RpcContext& request, const HelloParams& params);
     RpcResult resume_session(RpcContext& request, const ResumeParams& params);
-    RpcResult ping(RpcContext& request, const NoParams& params);
+    RpcResult ping(RpcContext& request, const PingParams& params);
     RpcResult logout(RpcContext& request, const NoParams& params);
     RpcResult list_devices(RpcContext& request, const NoParams& params);
     RpcResult pair_by_address(RpcContext& request, const NoParams& params);
     RpcResult pair_by_identifier(RpcContext& request, const IdentifierParams& params);
-    RpcResult provision(RpcContext& request, const NoParams& params);
+    RpcResult provision(RpcContext& request, const ProvisionParams& params);
     RpcResult unpair(RpcContext& request, const NoParams& params);
     // login (login.cpp)
     RpcResult login_start(RpcContext& request, const LoginParams& params);
@@ -176,6 +184,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void release_agent(const Session& session) override;
     void tell_logged_out(Session& session, std::string_view why) override;
     void tell_replaced(Session& session) override;
+    void tell_session_state(Session& session);  // session.state: another session moved this one
     void unexpected(std::string what) override;  // also CallPorts'
 
     // ---- login (login.cpp) ----
@@ -187,6 +196,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void set_status(int user_id, AgentStatus status, std::optional<std::string> reason,
                     std::optional<Millis> acw_until = std::nullopt);
     void account_status_time(Agent& agent);
+    void account_suspend_time(Agent& agent);  // Queue.suspendtime: suspended while logged in
     void refresh_idle(Agent& agent);
     User render_user(int user_id);
     ReadyState ready_state(int user_id);
@@ -210,7 +220,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void end_call(ActiveCall& call, HangupCause cause) { transition(call, CallInput{CallEvent::end, cause}); }
     void leave_call(ActiveCall& call, int user_id, HangupCause cause);
     void dispatch_queues();
-    std::optional<int> choose_agent(int queue_id);
+    std::optional<int> choose_agent(const ActiveCall& call);  // a waiting queue call
     void ring_out(ActiveCall& call);
     // A queue offer ends for this agent and the caller goes back to the front of the queue.
     void requeue_offer(ActiveCall& call, int user_id, HangupCause cause);

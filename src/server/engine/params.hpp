@@ -18,6 +18,19 @@ namespace ucs::server {
 struct NoParams {};
 BOOST_DESCRIBE_STRUCT(NoParams, (), ())
 
+// The heartbeat; `frozen` reports the page's Page Lifecycle state (true at `freeze`, false at
+// `resume`), absent: unchanged.
+struct PingParams {
+    std::optional<bool> frozen;
+};
+BOOST_DESCRIBE_STRUCT(PingParams, (), (frozen))
+
+// provision in IDENTIFY (no phone) needs withoutDevice: true, the bar's configuration saying so.
+struct ProvisionParams {
+    std::optional<bool> withoutDevice;
+};
+BOOST_DESCRIBE_STRUCT(ProvisionParams, (), (withoutDevice))
+
 struct RingingSoundParams {
     std::string ringingSound;
 };

@@ -57,6 +57,8 @@ struct Session {
     std::optional<int> user_id;
     std::optional<std::string> remember_hash;  // the remember token this session issued or used
     std::optional<std::string> sso_provider;
+    bool frozen = false;  // the bar said its page is frozen (Page Lifecycle); the ACD skips it until it resumes
+    std::optional<Millis> page_closed_at;  // the unload beacon came: logged out at + page_close_grace_ms
     // A SCRAM exchange between `login` and `login.proof`.
     struct PendingLogin {
         int user_id = 0;  // 0 for an unknown user (the exchange will fail at the proof)

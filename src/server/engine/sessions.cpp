@@ -1,6 +1,7 @@
 // Sessions: the handshake and resume, events and their replay buffer, pairing a phone, logout, and
 // the ports the session table's guards and actions use.
 #include "core/auth/base64.hpp"
+#include "core/texts.hpp"
 #include "server/engine/engine_impl.hpp"
 
 #include <algorithm>
@@ -82,6 +83,7 @@ void Engine::Impl::leave_agent(int user_id) {
     a.device_id.reset();
     a.transfer_of.reset();
     refresh_idle(a);
+    account_suspend_time(a);
 }
 
 // ---- the session table's ports ---------------------------------------------------------------------
@@ -113,8 +115,17 @@ void Engine::Impl::tell_logged_out(Session& session, std::string_view why) {
 void Engine::Impl::tell_replaced(Session& session) {
     push_event(session, protocol::event::message,
                json::object{{"message", "You were logged out because you logged in elsewhere."},
-                            {"type", "warning"}, {"group", "session"}, {"data", json::object{}}});
+                            {"type", "warning"}, {"group", "session"}, {"data", json::object{{"code", texts::logged_in_elsewhere}}}});
     tell_logged_out(session, "logged in elsewhere");
+}
+
+void Engine::Impl::tell_session_state(Session& session) {
+    json::object params{{"state", to_string(session.state)}, {"device", nullptr}};
+    if (session.user_id) {
+        const Agent& a = agent(*session.user_id);
+        if (const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr) params["device"] = to_json(device->device);
+    }
+    push_event(session, protocol::event::session_state, std::move(params));
 }
 
 void Engine::Impl::unexpected(std::string what) { out->log.push_back(std::move(what)); }
@@ -150,6 +161,8 @@ RpcResult Engine::Impl::resume_session(RpcContext& request, const ResumeParams& 
     }
     attach(session, connection.id);
     connection.session = session.key;
+    session.page_closed_at.reset();  // the page came back (a reload or a navigation of the same tab)
+    session.frozen = false;          // a new page is not frozen
     const auto last_seq = static_cast<std::uint64_t>(std::max<std::int64_t>(params.last_seq, 0));
     json::object result{{"session", session.key}, {"seq", session.seq}, {"state", to_string(session.state)},
                         {"now", now_seconds()}};
@@ -172,8 +185,14 @@ RpcResult Engine::Impl::resume_session(RpcContext& request, const ResumeParams& 
     return result;
 }
 
-RpcResult Engine::Impl::ping(RpcContext& /*request*/, const NoParams& /*params*/) {
-    return json::object{{"now", now_seconds()}};
+RpcResult Engine::Impl::ping(RpcContext& request, const PingParams& params) {
+    json::object result{{"now", now_seconds()}};
+    if (request.session != nullptr) {
+        // The ACD looks again after every request: a thawed page gets calls at once.
+        if (params.frozen) request.session->frozen = *params.frozen;
+        result["frozen"] = request.session->frozen;
+    }
+    return result;
 }
 
 // ---- logout and pairing ------------------------------------------------------------------------
@@ -207,10 +226,14 @@ RpcResult Engine::Impl::pair(int user_id, Session& session, const DeviceRecord& 
     if (!a) return Unexpected(a.error());
     (*a)->device_id = device.device.id;
     refresh_idle(**a);
-    // Every session of the agent learns of the phone; this one first, as it asked.
+    // Every session of the agent learns of the phone; this one first, as it asked. The others hear
+    // of their new state, so their bars follow (two tabs of one agent stay in step).
     transition(session, SessionEvent::paired);
-    for (Session* other : sessions_of(user_id))
-        if (other != &session) transition(*other, SessionEvent::paired);
+    for (Session* other : sessions_of(user_id)) {
+        if (other == &session) continue;
+        transition(*other, SessionEvent::paired);
+        tell_session_state(*other);
+    }
     return json::object{{"device", to_json(device.device)}, {"identifier", device.device.identifier}};
 }
 
@@ -235,7 +258,12 @@ RpcResult Engine::Impl::pair_by_identifier(RpcContext& request, const Identifier
     return pair(request.user_id, *request.session, *device);
 }
 
-RpcResult Engine::Impl::provision(RpcContext& request, const NoParams& /*params*/) {
+RpcResult Engine::Impl::provision(RpcContext& request, const ProvisionParams& params) {
+    // Without a phone only a bar configured withoutDevice may go on: anything else would reach READY
+    // with no phone, where every call would be refused anyway.
+    if (!agent(request.user_id).device_id && !params.withoutDevice.value_or(false)) {
+        return rpc_fail(ErrorCode::no_device, "no phone is paired: pair one first, or provision with withoutDevice");
+    }
     transition(*request.session, SessionEvent::provisioned);
     return to_json(ready_state(request.user_id));
 }
@@ -245,7 +273,10 @@ RpcResult Engine::Impl::unpair(RpcContext& request, const NoParams& /*params*/) 
     Agent& a = agent(request.user_id);
     a.device_id.reset();
     refresh_idle(a);
-    for (Session* s : sessions_of(request.user_id)) transition(*s, SessionEvent::unpaired);
+    for (Session* s : sessions_of(request.user_id)) {
+        transition(*s, SessionEvent::unpaired);
+        if (s != request.session) tell_session_state(*s);
+    }
     return json::object{{"state", to_string(AppState::IDENTIFY)}};
 }
 

@@ -53,6 +53,7 @@ int serve(const net::Options& options) {
         config.sso_secret = secret;
     if (options.sso_secret) config.sso_secret = *options.sso_secret;
     for (const auto& [id, secret] : options.rest_clients) api_config.clients[id] = secret;
+    if (options.page_close_grace_ms) config.page_close_grace_ms = *options.page_close_grace_ms;
     if (config.sso_secret.empty()) net::log_line("SSO disabled: no --sso-secret");
     config.max_failed_logins_per_user = options.max_failed_logins_per_user;
     config.max_failed_logins_per_address = options.max_failed_logins_per_address;

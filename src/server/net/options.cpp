@@ -81,6 +81,14 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
             if (!listen) return Unexpected(listen.error());
             options.host = listen->first;
             options.port = listen->second;
+        } else if (flag == "--page-close-grace") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            std::int64_t ms = -1;
+            const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
+            if (ec != std::errc{} || end != v->data() + v->size() || ms < 0 || ms > 600'000)
+                return Unexpected("--page-close-grace wants milliseconds from 0 to 600000, got \"" + *v + "\"");
+            options.page_close_grace_ms = ms;
         } else if (flag == "--max-connections") {
             auto v = value();
             if (!v) return Unexpected(v.error());
@@ -150,6 +158,8 @@ std::string usage(const std::string& program) {
   --sso-secret SECRET       shared SSO secret (or the UCSD_SSO_SECRET environment variable)
   --rest-client ID:SECRET   a REST API client (repeatable)
   --region CC               default region for phone numbers without a country code (default CZ)
+  --page-close-grace MS     after the bar's unload beacon, how long a reload or navigation may take to
+                            come back and keep the agent and the call (default 5000)
   --max-connections N       hold at most N connections (default: what the file-descriptor limit allows,
                             raised to its hard limit at start-up); beyond them new ones get HTTP 503
   --max-connections-per-address N

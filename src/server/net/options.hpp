@@ -25,6 +25,7 @@ struct Options {
     std::optional<std::string> sso_secret;
     std::map<std::string, std::string> rest_clients;  // client_id -> client_secret
     std::string region = "CZ";
+    std::optional<std::int64_t> page_close_grace_ms;  // EngineConfig::page_close_grace_ms
     std::optional<std::size_t> max_connections;  // lower than what the file-descriptor limit allows
     // Abuse limits (docs/server.md, "Abuse limits").
     std::size_t max_connections_per_address = 256;  // 0: no cap

@@ -169,6 +169,11 @@ CREATE TABLE user_settings (
     ringing_sound TEXT NOT NULL
 );
 )sql",
+    // 4: the ACD's per-queue choice for desk phones without a live bar, and a user's default campaign.
+    R"sql(
+ALTER TABLE queues ADD COLUMN ring_unattended_desk_phones INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE memberships ADD COLUMN default_campaign INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------
@@ -270,11 +275,12 @@ void upsert_user_settings(SQLite::Database& db, int user_id, const UserSettings&
 void upsert_membership(SQLite::Database& db, const MembershipRecord& m) {
     // An upsert, not INSERT OR REPLACE: the row keeps its rowid, so load() keeps its order.
     run(db,
-        "INSERT INTO memberships (user_id, queue_id, priority, supervisor, suspended, team_id) VALUES (?, ?, ?, ?, ?, "
-        "?)"
+        "INSERT INTO memberships (user_id, queue_id, priority, supervisor, suspended, team_id, default_campaign)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (user_id, queue_id) DO UPDATE SET priority = excluded.priority,"
-        " supervisor = excluded.supervisor, suspended = excluded.suspended, team_id = excluded.team_id",
-        m.user_id, m.queue_id, m.priority, m.supervisor, m.suspended, m.team_id);
+        " supervisor = excluded.supervisor, suspended = excluded.suspended, team_id = excluded.team_id,"
+        " default_campaign = excluded.default_campaign",
+        m.user_id, m.queue_id, m.priority, m.supervisor, m.suspended, m.team_id, m.default_campaign);
 }
 
 void upsert_remember_token(SQLite::Database& db, const RememberTokenRecord& token) {
@@ -441,10 +447,10 @@ void SqliteStore::seed(const Directory& d) {
     for (const DeviceRecord& r : d.devices) insert_device(*db_, r, false);
     for (const QueueRecord& q : d.queues) {
         run(*db_,
-            "INSERT INTO queues (id, name, type, number, wrapup_seconds, ring_timeout_seconds)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO queues (id, name, type, number, wrapup_seconds, ring_timeout_seconds,"
+            " ring_unattended_desk_phones) VALUES (?, ?, ?, ?, ?, ?, ?)",
             q.info.id, q.info.name, static_cast<int>(q.info.type), q.info.number, q.wrapup_seconds,
-            q.ring_timeout_seconds);
+            q.ring_timeout_seconds, q.ring_unattended_desk_phones);
     }
     for (const MembershipRecord& m : d.memberships) upsert_membership(*db_, m);
     for (const AuxReason& r : d.aux_reasons)
@@ -510,21 +516,24 @@ Directory SqliteStore::load() {
     }
 
     SQLite::Statement queues(
-        *db_, "SELECT id, name, type, number, wrapup_seconds, ring_timeout_seconds FROM queues ORDER BY id");
+        *db_,
+        "SELECT id, name, type, number, wrapup_seconds, ring_timeout_seconds, ring_unattended_desk_phones FROM queues"
+        " ORDER BY id");
     while (queues.executeStep()) {
         d.queues.push_back(
             QueueRecord{QueueInfo{queues.getColumn(0).getInt(), queues.getColumn(1).getString(),
                                   queue_type(queues.getColumn(2).getInt()), optional_text(queues.getColumn(3))},
-                        queues.getColumn(4).getInt(), queues.getColumn(5).getInt()});
+                        queues.getColumn(4).getInt(), queues.getColumn(5).getInt(), flag(queues.getColumn(6))});
     }
 
     SQLite::Statement memberships(*db_,
-                                  "SELECT user_id, queue_id, priority, supervisor, suspended, team_id FROM memberships"
-                                  " ORDER BY rowid");
+                                  "SELECT user_id, queue_id, priority, supervisor, suspended, team_id, default_campaign"
+                                  " FROM memberships ORDER BY rowid");
     while (memberships.executeStep()) {
         d.memberships.push_back(MembershipRecord{
             memberships.getColumn(0).getInt(), memberships.getColumn(1).getInt(), memberships.getColumn(2).getInt(),
-            flag(memberships.getColumn(3)), flag(memberships.getColumn(4)), optional_int(memberships.getColumn(5))});
+            flag(memberships.getColumn(3)), flag(memberships.getColumn(4)), optional_int(memberships.getColumn(5)),
+            flag(memberships.getColumn(6))});
     }
 
     SQLite::Statement aux(*db_, "SELECT id, name FROM aux_reasons ORDER BY id");

@@ -159,6 +159,69 @@ const overflowing = (bar) =>
       .map((e) => e.getAttribute('class') || e.tagName);
   });
 
+// Controls whose own text is cut off: a button squeezed narrower than its label, a select narrower
+// than the option it shows.
+const clipped = (bar) =>
+  bar.evaluate((el) => {
+    const canvas = document.createElement('canvas').getContext('2d');
+    const cut = [];
+    for (const e of el.shadowRoot.querySelectorAll('button, select, label')) {
+      if (!e.getClientRects().length || e.closest('[role=menu]')) continue;
+      const box = e.getBoundingClientRect();
+      const style = getComputedStyle(e);
+      let needed;
+      if (e.tagName === 'SELECT') {
+        canvas.font = style.font;
+        const text = e.selectedOptions[0] ? e.selectedOptions[0].text : '';
+        needed = canvas.measureText(text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      } else {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        needed = range.getBoundingClientRect().width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      }
+      if (needed > box.width + 0.5) cut.push(`${e.getAttribute('class') || e.tagName} "${e.textContent.trim().slice(0, 20)}" ${needed.toFixed(0)}>${box.width.toFixed(0)}`);
+    }
+    return cut;
+  });
+
+// The demo users speak Czech (the longest labels) whatever `lang` says before login.
+test('from 320 px up the dial control, the tabs and every button fit, nothing cut off', { timeout: 120_000 }, async () => {
+  for (const lang of ['cs']) {
+    const config = { lang, showDialControl: true, showBottomMenu: true, identifyIP: true };
+    await withPage({ name: `narrow-${lang}`, config, css: 'body { margin: 0; }' }, async (page, bar) => {
+      await page.evaluate(() => window.ucsOperator.login('agent1', 'demo'));
+      await bar.locator('button.status').waitFor();
+      await bar.locator('input[name=number]').waitFor();
+      for (const width of [320, 340, 360, 400, 480]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        assert.deepEqual(await overflowing(bar), [], `${lang} at ${width} px: nothing sticks out`);
+        assert.deepEqual(await clipped(bar), [], `${lang} at ${width} px: nothing is cut off`);
+        await shot(page, `27-ready-dial-${lang}-${width}px`);
+      }
+      // A call with its controls, ringing and then connected.
+      await page.evaluate(() => window.ucsOperator.changeStatus('READY'));
+      await ucsd.rest('POST', '/api/v1.0/sandbox/calls', { from: '+420 777 000 444', queue: 1, caller_name: 'Jana Dlouhé-Jméno Nováková-Svobodová' });
+      await bar.locator('.call.cs-2').waitFor();
+      for (const state of ['ringing', 'connected']) {
+        if (state === 'connected') {
+          await page.evaluate(() => window.ucsOperator.answer());
+          await bar.locator('.call.cs-3').waitFor();
+        }
+        for (const width of [320, 360]) {
+          await page.setViewportSize({ width, height: 800 });
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          assert.deepEqual(await overflowing(bar), [], `${state} call at ${width} px: nothing sticks out`);
+          assert.deepEqual(await clipped(bar), [], `${state} call at ${width} px: nothing is cut off`);
+          await shot(page, `28-${state}-${lang}-${width}px`);
+        }
+      }
+      await page.evaluate(() => window.ucsOperator.hangup());
+      await bar.locator('.idle').waitFor();
+    }, { width: 320, height: 800 });
+  }
+});
+
 async function axe(page, label) {
   await page.addScriptTag({ path: AXE });
   const { violations, shadowChecks } = await page.evaluate(() =>

@@ -410,11 +410,12 @@ struct Agent::Impl {
         }
         forward(method, std::move(params), p, std::move(confirmation));
     }
-    void queue_membership(std::string_view method, const json::array& a, PromiseId p) {
+    void queue_membership(std::string_view method, const json::array& a, PromiseId p, std::string_view done) {
         const auto queue = a[0].to_number<std::int64_t>();
-        forward(method, json::object{{"queue", queue}}, p,
-                "queue " + std::to_string(queue) + (method == "suspend" ? " suspended" : " resumed"));
+        forward(method, json::object{{"queue", queue}}, p, "queue " + std::to_string(queue) + " " + std::string(done));
     }
+    void suspend_queue(std::string_view method, const json::array& a, PromiseId p) { queue_membership(method, a, p, "suspended"); }
+    void resume_queue(std::string_view method, const json::array& a, PromiseId p) { queue_membership(method, a, p, "resumed"); }
     void dial(std::string_view method, const json::array& a, PromiseId p) {
         // dial(800123456) is forgiven: the number as it was written.
         json::object params{{"number", a[0].is_string() ? a[0] : json::value(json::serialize(a[0]))}};
@@ -552,8 +553,8 @@ std::span<const Agent::Impl::MethodRow> Agent::Impl::method_table() {
         {"provision", none, &Impl::provision_method},
         {"identify", none, &Impl::identify_method},
         {"changeStatus", args({A::string, A::string}, 1), &Impl::change_status},
-        {"suspend", args({A::whole}, 1), &Impl::queue_membership},
-        {"resume", args({A::whole}, 1), &Impl::queue_membership},
+        {"suspend", args({A::whole}, 1), &Impl::suspend_queue},
+        {"resume", args({A::whole}, 1), &Impl::resume_queue},
         {"answer", none, &Impl::no_params},
         {"dial", args({A::dialable, A::queue, A::whole, A::object}, 1), &Impl::dial},
         {"hangup", none, &Impl::no_params},

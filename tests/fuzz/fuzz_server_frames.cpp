@@ -75,7 +75,7 @@ struct World {
 
     void deliver(const server::Output& out) {
         for (const auto& frame : out.frames) {
-            fuzz::require_json(frame.frame, "a frame ucsd sends");
+            fuzz::require_json(frame.frame.text(), "a frame ucsd sends");
         }
     }
     void send(std::string_view frame) { deliver(engine.receive(connection, frame, now)); }

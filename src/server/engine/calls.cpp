@@ -355,6 +355,24 @@ void Engine::Impl::far_end_acts(ActiveCall& call) {
 
 // ---- the ACD ------------------------------------------------------------------------------------
 
+// One queue member as the ACD rule (core/rules/acd.hpp) sees it for this call.
+OfferCandidate Engine::Impl::offer_candidate(const MembershipRecord& m, const ActiveCall& call) {
+    const Agent& a = agent(m.user_id);
+    OfferCandidate candidate;
+    candidate.ready = a.status == AgentStatus::READY;
+    candidate.phone_free = a.device_id && !has_calls(m.user_id);
+    candidate.suspended = m.suspended;
+    for (const Session* session : sessions_of(m.user_id)) {
+        if (session->state != AppState::READY) continue;
+        candidate.provisioned = true;
+        if (session->connection && !session->frozen) candidate.live = true;
+    }
+    const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr;
+    candidate.softphone = device != nullptr && device->device.type == DeviceType::softphone;
+    if (auto it = call.rejected_by.find(m.user_id); it != call.rejected_by.end()) candidate.rejected_at = it->second;
+    return candidate;
+}
+
 // Who gets this caller of a queue: the rulebook (core/rules/acd.hpp) sorts the members into tiers;
 // the best tier wins, and within it the best priority, then the longest idle.
 std::optional<int> Engine::Impl::choose_agent(const ActiveCall& call) {
@@ -373,18 +391,7 @@ std::optional<int> Engine::Impl::choose_agent(const ActiveCall& call) {
     for (const std::size_t i : members->second) {
         const MembershipRecord& m = directory.memberships[i];
         const Agent& a = agent(m.user_id);
-        OfferCandidate candidate;
-        candidate.ready = a.status == AgentStatus::READY;
-        candidate.phone_free = a.device_id && !has_calls(m.user_id);
-        candidate.suspended = m.suspended;
-        for (const Session* session : sessions_of(m.user_id)) {
-            if (session->state != AppState::READY) continue;
-            candidate.provisioned = true;
-            if (session->connection && !session->frozen) candidate.live = true;
-        }
-        const DeviceRecord* device = a.device_id ? device_by_id(*a.device_id) : nullptr;
-        candidate.softphone = device != nullptr && device->device.type == DeviceType::softphone;
-        if (auto it = call.rejected_by.find(m.user_id); it != call.rejected_by.end()) candidate.rejected_at = it->second;
+        const OfferCandidate candidate = offer_candidate(m, call);
         const OfferVerdict verdict = offer_tier(candidate, policy, now);
         if (verdict.tier == OfferTier::never) continue;
         std::optional<Best>& slot = best[verdict.tier == OfferTier::first ? 0 : 1];

@@ -221,6 +221,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void leave_call(ActiveCall& call, int user_id, HangupCause cause);
     void dispatch_queues();
     std::optional<int> choose_agent(const ActiveCall& call);  // a waiting queue call
+    OfferCandidate offer_candidate(const MembershipRecord& member, const ActiveCall& call);  // what the ACD rule reads
     void ring_out(ActiveCall& call);
     // A queue offer ends for this agent and the caller goes back to the front of the queue.
     void requeue_offer(ActiveCall& call, int user_id, HangupCause cause);

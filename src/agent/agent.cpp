@@ -105,6 +105,24 @@ struct Agent::Impl {
           login(ctx),
           softphone(ctx) {
     }
+    // An independent engine in the same state: every member copied, the parts that point at their
+    // neighbours pointed at the copy's. A member added to Impl is copied here too (the test "a copied
+    // agent goes on exactly like the original" in tests/unit/agent_units_test.cpp checks it).
+    Impl(const Impl& other)
+        : config(other.config),
+          environment(other.environment),
+          out(other.out),
+          model(other.model),
+          link(other.link),
+          ctx{out, link, config, environment, other.ctx.random, model, other.ctx.now},
+          login(other.login),
+          softphone(other.softphone),
+          early_calls(other.early_calls) {
+        link.rebind(out);
+        login.rebind(ctx);
+        softphone.rebind(ctx);
+    }
+    Impl& operator=(const Impl&) = delete;
 
     Config config;
     Environment environment;
@@ -621,6 +639,8 @@ Agent::Agent(Config config, Environment environment, RandomSource& random)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(environment), random)) {}
 
 Agent::~Agent() = default;
+
+Agent::Agent(const Agent& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
 
 void Agent::start(Millis now) {
     impl_->ctx.now = now;

@@ -44,7 +44,9 @@ class Agent {
 public:
     Agent(Config config, Environment environment, RandomSource& random);
     ~Agent();
-    Agent(const Agent&) = delete;
+    // A snapshot: an independent engine in this one's state (its effects not yet taken included),
+    // sharing only the RandomSource. The fuzz target branches many inputs off one replayed state.
+    Agent(const Agent& other);
     Agent& operator=(const Agent&) = delete;
 
     void start(Millis now);

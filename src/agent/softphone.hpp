@@ -22,7 +22,9 @@ bool softphone_paired(const Model& model);
 
 class Softphone {
 public:
-    explicit Softphone(Context& context) : ctx_(context) {}
+    explicit Softphone(Context& context) : ctx_(&context) {}
+    // After a copy (Agent's copy constructor): work on `context` from now on.
+    void rebind(Context& context) { ctx_ = &context; }
 
     // Brings sounds and the microphone in line with the model (call after every input).
     void follow();
@@ -54,7 +56,7 @@ private:
     void warn_if_unheard();  // onWarning once while a ring sounds into an audio output the browser holds back
     [[nodiscard]] std::optional<Sounding> steady_sound() const;
 
-    Context& ctx_;
+    Context* ctx_;  // not owned; a pointer so that a copy can be rebound
     std::optional<Sounding> sounding_;
     bool blocked_warned_ = false;
     bool prepared_ = false;

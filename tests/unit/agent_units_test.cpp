@@ -12,7 +12,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <memory>
 
 namespace json = boost::json;
 using ucs::test::CannedServer;
@@ -532,4 +534,59 @@ TEST_CASE("a confirmed change the page asked for is reported through onInfo", "[
     CHECK(has_line(bar.frame(CannedServer::result(8, json::object{})), R"(callback onInfo ["transfer completed"])"));
     bar.call("hold", {}, 14);
     CHECK_FALSE(has_line(bar.frame(CannedServer::error(9, -32008, "NO_CALL", "there is no connected call to hold")), "callback onInfo"));
+}
+
+// ---- snapshots -------------------------------------------------------------------------------------
+
+namespace {
+
+Lines effect_lines(ucs::agent::Agent& agent) {
+    Lines out;
+    for (const auto& effect : agent.take_effects()) out.push_back(ucs::test::effect_line(effect));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a copied agent goes on exactly like the original, and independently of it", "[agent][snapshot]") {
+    // Copies taken where each part of the engine holds state: while connecting with a method waiting
+    // for its state (early call) and the greeting unanswered; then with a login in flight, its promise
+    // open, the link's session and request ids set. From then on every input goes to all of them.
+    CannedServer bar(json::object{{"confirmDevice", true}});
+    ucs::agent::Agent& original = bar.agent();
+    std::vector<std::unique_ptr<ucs::agent::Agent>> copies;
+    const auto each = [&](const std::function<void(ucs::agent::Agent&)>& input) {
+        input(original);
+        const Lines expected = effect_lines(original);
+        for (auto& copy : copies) {
+            input(*copy);
+            CHECK(effect_lines(*copy) == expected);
+            CHECK(json::serialize(copy->view(bar.now)) == json::serialize(original.view(bar.now)));
+        }
+        return expected;
+    };
+    const auto now = bar.now;
+    each([&](auto& a) { a.start(now); });
+    each([&](auto& a) { a.call("changeStatus", json::array{"READY"}, 3, now); });  // waits for its state
+    each([&](auto& a) { a.socket_open(now); });
+    copies.push_back(std::make_unique<ucs::agent::Agent>(original));
+
+    const std::string greeting =
+        CannedServer::result(1, json::object{{"protocol", "ucs-agent/1"}, {"session", "s1"}, {"seq", 0}, {"heartbeat_ms", 15000}});
+    CHECK(has_line(each([&](auto& a) { a.socket_message(greeting, now); }), "settle #3 error"));
+    each([&](auto& a) { a.call("sso", json::array{"agent1", "token", "CRM"}, 5, now); });
+    copies.push_back(std::make_unique<ucs::agent::Agent>(original));
+
+    ucs::Device phone{101, "101", "Desk phone 101", "101"};
+    const std::string answer = CannedServer::result(
+        2, json::object{{"user", ucs::to_json(user())}, {"state", "DEVICE"}, {"device", ucs::to_json(phone)}});
+    CHECK(has_line(each([&](auto& a) { a.socket_message(answer, now); }), "settle #5 ok"));
+    CHECK(has_line(each([&](auto& a) { a.call("logout", json::array{}, 9, now); }),
+                   "send {\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"logout\""));
+
+    // What happens to a copy afterwards leaves the original alone.
+    copies.back()->socket_closed(now);
+    CHECK(has_line(effect_lines(*copies.back()), "timer reconnect"));
+    CHECK(effect_lines(original).empty());
+    CHECK(original.app_state() == ucs::AppState::DEVICE);
 }

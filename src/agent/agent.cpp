@@ -685,6 +685,12 @@ void Agent::microphone_opened(Millis now) {
     impl_->softphone.microphone_opened();
 }
 
+void Agent::media_owner(bool owner, Millis now) {
+    impl_->ctx.now = now;
+    impl_->softphone.media_owner(owner);
+    impl_->settle_input();
+}
+
 void Agent::microphone_failed(const std::string& why, Millis now) {
     impl_->ctx.now = now;
     impl_->softphone.microphone_failed(why);

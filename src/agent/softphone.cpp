@@ -26,14 +26,35 @@ void Softphone::follow() {
         prepared_ = true;
         ctx_->out.emit(PrepareAudio{});
     }
+    follow_owner();
     follow_sound();
     follow_microphone();
+}
+
+// The lock is per agent and per ucsd: two agents in two tabs, or two ucsds, do not compete.
+void Softphone::follow_owner() {
+    const bool paired = softphone_paired(ctx_->model);
+    if (paired && owner_ == Owner::unclaimed) {
+        owner_ = Owner::claimed;
+        ctx_->out.emit(ClaimMediaOwner{"ucsOperator.media " + ctx_->config.websocket_url() + " user " +
+                                       std::to_string(ctx_->model.known.user.id)});
+    } else if (!paired && owner_ != Owner::unclaimed) {
+        owner_ = Owner::unclaimed;
+        ctx_->out.emit(ReleaseMediaOwner{});
+    }
+}
+
+bool Softphone::audible() const { return softphone_paired(ctx_->model) && owner_ == Owner::owner; }
+
+void Softphone::media_owner(bool owner) {
+    if (owner_ == Owner::unclaimed) return;  // an answer to a claim already released
+    owner_ = owner ? Owner::owner : Owner::other_tab;
 }
 
 // What should sound while the calls are as they are: a ringing offer rings, a call the agent placed
 // rings back; anything else is silence (a one-off tone or the test may still be finishing).
 std::optional<Softphone::Sounding> Softphone::steady_sound() const {
-    if (!softphone_paired(ctx_->model)) return std::nullopt;
+    if (!audible()) return std::nullopt;
     const CallSituation situation = ctx_->model.calls.situation(true);
     const auto ringing = std::any_of(situation.legs.begin(), situation.legs.end(),
                                      [](const CallLeg& leg) { return leg.state == CallState::invitation && !leg.agent_placed; });
@@ -68,7 +89,7 @@ void Softphone::play(std::string tone, int cycles, Speaker speaker, Why why) {
 }
 
 void Softphone::call_ended(const Call& call) {
-    if (!softphone_paired(ctx_->model) || call.direction != Direction::OUTGOING || call.connected) return;
+    if (!audible() || call.direction != Direction::OUTGOING || call.connected) return;
     if (call.cause == HangupCause::busy) {
         play(std::string(audio::tone_name(audio::Tone::busy)), busy_cycles, Speaker::call, Why::progress);
     } else if (call.cause == HangupCause::invalid_number) {
@@ -106,7 +127,7 @@ void Softphone::audio_output(bool running) {
 void Softphone::follow_microphone() {
     const Model& model = ctx_->model;
     const auto& calls = model.calls.entries();
-    const bool needed = softphone_paired(ctx_->model) && std::any_of(calls.begin(), calls.end(), [](const auto& entry) {
+    const bool needed = audible() && std::any_of(calls.begin(), calls.end(), [](const auto& entry) {
                             const CallState s = entry.second.call.state;
                             return s == CallState::connected || s == CallState::held;
                         });

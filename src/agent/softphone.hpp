@@ -40,6 +40,9 @@ public:
     void audio_output(bool running);
     void microphone_opened();
     void microphone_failed(const std::string& why);
+    // Whether this tab owns the agent's audio (ClaimMediaOwner's answer). Only the owner rings and
+    // opens the microphone; the other tabs of the agent show and control the same calls silently.
+    void media_owner(bool owner);
 
 
 private:
@@ -51,8 +54,10 @@ private:
     enum class Microphone : std::uint8_t { closed, opening, open, failed };
 
     void play(std::string tone, int cycles, Speaker speaker, Why why);
+    void follow_owner();
     void follow_sound();
     void follow_microphone();
+    [[nodiscard]] bool audible() const;  // paired, and this tab owns the audio
     void warn_if_unheard();  // onWarning once while a ring sounds into an audio output the browser holds back
     [[nodiscard]] std::optional<Sounding> steady_sound() const;
 
@@ -62,6 +67,10 @@ private:
     bool prepared_ = false;
     Microphone microphone_ = Microphone::closed;
     bool microphone_muted_ = false;
+    // One tab of a browser owns the agent's audio: unclaimed until a softphone is paired, then
+    // claimed until the bindings say whether this tab holds the lock.
+    enum class Owner : std::uint8_t { unclaimed, claimed, owner, other_tab };
+    Owner owner_ = Owner::unclaimed;
 };
 
 }  // namespace ucs::agent

@@ -319,8 +319,9 @@ ucs::Device phone(ucs::DeviceType type) {
                                               : ucs::Device{101, "101", "Desk phone 101", "101", type};
 }
 
-// READY on the given phone: sso (request 2), pairing by the URL identifier (3), provision (4).
-CannedServer ready_on(ucs::DeviceType type, json::object config = {}) {
+// READY on the given phone: sso (request 2), pairing by the URL identifier (3), provision (4). A
+// softphone's tab is told it owns the agent's audio, as a browser with one tab of the CRM answers.
+CannedServer ready_on(ucs::DeviceType type, json::object config = {}, bool media_owner = true, Lines* paired_lines = nullptr) {
     config["identifyURL"] = true;
     ucs::agent::Environment environment;
     environment.url_identifier = phone(type).identifier;
@@ -333,8 +334,16 @@ CannedServer ready_on(ucs::DeviceType type, json::object config = {}) {
     state.status = ucs::AgentStatus::READY;
     state.user = user();
     state.device = phone(type);
-    bar.frame(CannedServer::result(4, ucs::to_json(state)));
+    const Lines paired = bar.frame(CannedServer::result(4, ucs::to_json(state)));
     REQUIRE(bar.agent().app_state() == ucs::AppState::READY);
+    if (paired_lines != nullptr) *paired_lines = paired;
+    if (type == ucs::DeviceType::softphone) {
+        CHECK(has_line(paired, "claim-media-owner ucsOperator.media "));
+        bar.agent().media_owner(media_owner, bar.now);
+        (void)bar.agent().take_effects();
+    } else {
+        CHECK_FALSE(has_line(paired, "claim-media-owner"));
+    }
     return bar;
 }
 
@@ -490,6 +499,44 @@ TEST_CASE("a refused microphone is onError and a notice; the call goes on and th
     bar.frame(call_event("call.hangup", 3, ended));
     CHECK(sound_lines(bar.frame(call_event("call.connect", 4, offered(ucs::CallState::connected)))) ==
           Lines{"microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+}
+
+TEST_CASE("a softphone claims the agent's media lock, per agent and ucsd, and lets it go when logged out", "[agent][softphone][owner]") {
+    Lines paired;
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, true, &paired);
+    // The lock's name says which ucsd and which agent: other agents and other ucsds do not compete.
+    CHECK(std::find(paired.begin(), paired.end(), "claim-media-owner ucsOperator.media ws://127.0.0.1:8080/ws user 1") != paired.end());
+    Lines elsewhere;
+    ready_on(ucs::DeviceType::softphone, json::object{{"api", json::object{{"hostname", "ucs.example.com"}}}}, true, &elsewhere);
+    CHECK(has_line(elsewhere, "claim-media-owner ucsOperator.media ws://ucs.example.com"));
+    CHECK(has_line(bar.frame(CannedServer::event("session.loggedOut", 1, json::object{{"reason", "logout"}})), "release-media-owner"));
+    CHECK(bar.agent().app_state() == ucs::AppState::CREDENTIALS);
+}
+
+TEST_CASE("a tab that does not own the agent's audio shows a ringing call but neither rings nor opens the microphone", "[agent][softphone][owner]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false);
+    bar.agent().audio_output(true, bar.now);
+    const Lines ringing = bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)));
+    CHECK(has_line(ringing, "callback onCallRinging "));
+    CHECK(sound_lines(ringing).empty());
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 2, offered(ucs::CallState::connected)))).empty());
+    CHECK(has_line(bar.call("hold", {}, 9), "send {\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hold\""));  // controls it all the same
+}
+
+TEST_CASE("the audio handed to this tab mid-call rings or opens the microphone at once; handed away, it stops", "[agent][softphone][owner]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false);
+    bar.agent().audio_output(true, bar.now);
+    bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)));
+    bar.agent().media_owner(true, bar.now);  // the owner tab closed
+    Lines handed;
+    for (const auto& effect : bar.agent().take_effects()) handed.push_back(ucs::test::effect_line(effect));
+    CHECK(sound_lines(handed) == Lines{"play default x0 ringer"});
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 2, offered(ucs::CallState::connected)))) ==
+          Lines{"stop-sound", "microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+    bar.agent().media_owner(false, bar.now);
+    Lines taken;
+    for (const auto& effect : bar.agent().take_effects()) taken.push_back(ucs::test::effect_line(effect));
+    CHECK(sound_lines(taken) == Lines{"microphone close"});
 }
 
 // ---- calls made early ------------------------------------------------------------------------------

@@ -242,25 +242,29 @@ class Run:
         except Exception:  # noqa: BLE001 - the server is gone already
             pass
 
+    def history_ids(self, user):
+        """The uniqueids of every history row of `user`, page by page (the API gives at most 500 at once)."""
+        kept, offset = set(), 0
+        while True:
+            status, rows = self.server.rest("GET", f"/api/v1.0/history?user={user}&limit=500&offset={offset}")
+            if status != 200:
+                self.failures.append(f"history of {user}: {status} {rows}")
+                return kept
+            kept |= {row["call"]["uniqueid"] for row in rows}
+            if len(rows) < 500:
+                return kept
+            offset += len(rows)
+
     async def main(self):
         began = time.monotonic()
         try:
             for index in range(self.args.kills):
                 await self.cycle(index)
             self.server.start()
-            status, history = self.server.rest("GET", "/api/v1.0/history?user=agent1&limit=100000")
-            if status != 200:
-                self.failures.append(f"history: {status} {history}")
-                history = []
-            kept = {row["call"]["uniqueid"] for row in history}
-            missing = sorted(self.hangups - kept)
+            missing = sorted(self.hangups - self.history_ids("agent1"))
             load_missing = []
             for user, seen in self.load_hangups.items():
-                status, rows = self.server.rest("GET", f"/api/v1.0/history?user={user}&limit=100000")
-                if status != 200:
-                    self.failures.append(f"history of {user}: {status} {rows}")
-                    rows = []
-                load_missing += sorted(seen - {row["call"]["uniqueid"] for row in rows})
+                load_missing += sorted(seen - self.history_ids(user))
         finally:
             self.server.stop()
         if missing:

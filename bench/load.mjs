@@ -136,8 +136,15 @@ class Client {
       if (b.length < offset + length) return;
       const payload = b.subarray(offset, offset + length);
       this.buffer = b.subarray(offset + length);
-      if (opcode === 0x1) this.#frame(payload.toString());
-      else if (opcode === 0x9) this.#write(0xa, payload);
+      const fin = (b[0] & 0x80) !== 0;
+      // ucsd fragments long messages (a provision reply naming 1,000 agents): text, continuations, FIN.
+      if (opcode === 0x1 || opcode === 0x0) {
+        this.fragments = opcode === 0x1 ? [payload] : [...(this.fragments ?? []), payload];
+        if (fin) {
+          this.#frame(Buffer.concat(this.fragments).toString());
+          this.fragments = null;
+        }
+      } else if (opcode === 0x9) this.#write(0xa, payload);
       else if (opcode === 0x8) this.socket.end();
     }
   }
@@ -424,11 +431,17 @@ async function calls(binary, agents, rate, seconds, storeOnLoop) {
       rings = [];
       hangups = [];
       const c0 = completed;
+      const e0 = clients.reduce((n, c) => n + c.events, 0);
       const s0 = procStats(ucsd.child.pid);
+      const u0 = process.cpuUsage();
       const t0 = performance.now();
       await sleep(ms);
       const s1 = procStats(ucsd.child.pid);
-      return { calls: completed - c0, elapsed: (performance.now() - t0) / 1000, cpu: s1.cpu - s0.cpu, rings, hangups };
+      const u1 = process.cpuUsage(u0);
+      return {
+        calls: completed - c0, elapsed: (performance.now() - t0) / 1000, cpu: s1.cpu - s0.cpu, rings, hangups,
+        events: clients.reduce((n, c) => n + c.events, 0) - e0, clientCpu: (u1.user + u1.system) / 1e6,
+      };
     };
     await sleep(2000); // warm up
     const measured = await window(seconds * 1000);
@@ -443,6 +456,7 @@ async function calls(binary, agents, rate, seconds, storeOnLoop) {
       { bench: label, metric: 'ring p50 / p99', value: `${ms(measured.rings, 50)} / ${ms(measured.rings, 99)} ms`, note: 'sandbox POST -> call.ringing at the agent' },
       { bench: label, metric: 'hangup p50 / p99', value: `${ms(measured.hangups, 50)} / ${ms(measured.hangups, 99)} ms`, note: 'far-end hangup POST -> call.hangup at the agent' },
       { bench: label, metric: 'ucsd CPU', value: `${((100 * measured.cpu) / measured.elapsed).toFixed(0)} %`, note: `of one core; ${((1e6 * measured.cpu) / Math.max(measured.calls, 1)).toFixed(0)} us per call` },
+      { bench: label, metric: 'client CPU', value: `${((100 * measured.clientCpu) / measured.elapsed).toFixed(0)} %`, note: `this node process; ${Math.round(measured.events / Math.max(measured.calls, 1))} events delivered per call over all sessions` },
       { bench: label, metric: 'fdatasync / call', value: synced ? (syncs / synced).toFixed(2) : 'n/a', note: `${syncs} fdatasync+fsync over ${synced} calls, under strace; load ${load()}` },
     ];
   } finally {

@@ -2,7 +2,7 @@
 // — in each state the golden conversations (tests/vectors/conversations/agent/) pass through. The
 // transcripts are read once per process; the first input byte picks a point in one of them (every
 // point after a server frame: CREDENTIALS, IDENTIFY, DEVICE, READY, ringing, connected, ACW, after a
-// drop...), the engine is replayed to it, and then each following line is one input:
+// drop...), the engine is replayed to it, and then each following line (at most 16) is one input:
 //   !<method> <json args>   the page calls a method      ~<c>   a timer fires (c picks which)
 //   ^                       the socket drops and reopens  @<n>  the clock moves n ms
 //   anything else           one text frame from the server
@@ -195,7 +195,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Run run(*point.transcript);
     for (std::size_t i = 0; i < point.inputs; ++i) run.replay(point.transcript->inputs[i]);
     for (const std::string_view line :
-         fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1))) {
+         fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1), 16)) {
         run.fuzz_line(line);
     }
     run.render();

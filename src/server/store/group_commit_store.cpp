@@ -9,7 +9,9 @@
 namespace ucs::server {
 
 GroupCommitStore::GroupCommitStore(std::unique_ptr<BatchingStore> store, Log log)
-    : store_(std::move(store)), log_(std::move(log)), thread_([this] { run_thread(); }) {}
+    : store_(std::move(store)),
+      log_(log ? std::move(log) : Log([](const std::string&) {})),
+      thread_([this] { run_thread(); }) {}
 
 GroupCommitStore::~GroupCommitStore() {
     {

@@ -41,7 +41,8 @@ public:
     using Log = std::function<void(const std::string&)>;
     using Durable = std::function<void(StoreTicket)>;
 
-    // Takes the store over: from now on only the store thread touches it.
+    // Takes the store over: from now on only the store thread touches it. `log` gets a line for each
+    // failed write or commit, on the store thread (empty: none).
     GroupCommitStore(std::unique_ptr<BatchingStore> store, Log log);
     ~GroupCommitStore() override;
     GroupCommitStore(const GroupCommitStore&) = delete;

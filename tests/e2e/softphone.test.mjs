@@ -3,7 +3,7 @@
 // exposes for tests (window[Symbol.for('ucsOperator.audioTap')]): non-silent output, then silence.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { AUTOPLAY_ARGS, FAKE_MEDIA_ARGS, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
+import { AUTOPLAY_ARGS, Bar, FAKE_MEDIA_ARGS, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
 
 const env = e2eSuite(import.meta.url, { browserArgs: [...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS] });
 
@@ -130,4 +130,41 @@ test('the settings choose the microphone and speakers, remembered in the browser
     await bar.screenshot('softphone--settings-with-the-microphone-meter');
     await bar.page.click('[data-k="mic-test"]');
     assert.equal(await bar.page.locator('meter').isVisible(), false, 'stopping the test hides the meter');
+  }));
+
+test('two tabs of one agent on a softphone: only one rings and opens the microphone; closing it hands the audio over within 2 s', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (second) => {
+    const url = barPage(env, { options: { headless: true, autologout: false } });
+    // The first tab pairs the softphone and so claims the agent's audio first.
+    const first = new Bar(env, second.context, await second.context.newPage(), t);
+    await first.open(url);
+    await first.ready('agent1', '201');
+    await second.open(url);
+    await second.ssoLogin('agent1');
+    await second.wait('onReady'); // the softphone is already paired: straight to READY
+    await first.ok('changeStatus', 'READY');
+    await second.wait('onStateChange', { where: { status: 'READY' } });
+
+    const uniqueid = await env.ucsd.ringQueue({ queue: 2, from: '+420777123456' });
+    await first.wait('onCallRinging', { where: { uniqueid } });
+    await second.wait('onCallRinging', { where: { uniqueid } });
+    await sounding(first);
+    for (let i = 0; i < 10; i++) {
+      assert.ok(await level(second) < -90, 'the second tab shows the ringing call in silence');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // The owner tab is closed while the call rings: the other tab rings within 2 s.
+    const closed = Date.now();
+    await first.page.close();
+    await sounding(second);
+    const handedOverMs = Date.now() - closed;
+    t.diagnostic(`audio handed over ${handedOverMs} ms after the owner tab closed`);
+    assert.ok(handedOverMs <= 2_000, `handed over in ${handedOverMs} ms`);
+
+    await second.ok('answer');
+    await second.wait('onCallConnect', { where: { uniqueid } });
+    await second.waitFor(() => window[Symbol.for('ucsOperator.audioTap')].microphone()?.open === true, null, { what: 'the microphone' });
+    await second.ok('hangup');
+    await second.wait('onCallHangup', { where: { uniqueid } });
   }));

@@ -36,6 +36,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 namespace ucs::server {
@@ -219,6 +220,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     Call to_call(const ActiveCall& active, std::optional<int> viewer) const;
     std::vector<int> participants(const ActiveCall& call) const;
     bool has_calls(int user_id) const;
+    std::unordered_set<int> users_on_calls() const;  // everyone taking part in a call, in one pass
     ActiveCall* first_call_of(int user_id);  // by uniqueid
     void notify_call(const ActiveCall& call, std::string_view event, std::optional<int> only_user = std::nullopt);
     bool transition(ActiveCall& call, const CallInput& input) { return fire(*this, call, input); }
@@ -227,7 +229,9 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void leave_call(ActiveCall& call, int user_id, HangupCause cause);
     void dispatch_queues();
     std::optional<int> choose_agent(const ActiveCall& call);  // a waiting queue call
-    OfferCandidate offer_candidate(const MembershipRecord& member, const ActiveCall& call);  // what the ACD rule reads
+    // What the ACD rule reads about a member; on_a_call is users_on_calls(), made once per choice.
+    OfferCandidate offer_candidate(const MembershipRecord& member, const ActiveCall& call,
+                                   const std::unordered_set<int>& on_a_call);
     void ring_out(ActiveCall& call);
     // A queue offer ends for this agent and the caller goes back to the front of the queue.
     void requeue_offer(ActiveCall& call, int user_id, HangupCause cause);

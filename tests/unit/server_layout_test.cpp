@@ -111,7 +111,7 @@ TEST_CASE("a changed layout reaches the user's bars at once and nobody else's", 
     REQUIRE(h.http("POST", layout_path("agent1"), crm_layout).status == 200);
     auto event = alice.next_event(ucs::protocol::event::layout);
     REQUIRE(event);
-    CHECK(event->at("params").at("layout") == tabs_of(crm_layout));
+    CHECK(event->at("layout") == tabs_of(crm_layout));
     CHECK(bob.take_event_names().empty());
     // The same layout again changes nothing and says nothing.
     REQUIRE(h.http("POST", layout_path("agent1"), crm_layout).status == 200);
@@ -162,6 +162,7 @@ TEST_CASE("the bar redraws its tabs when the user's layout changes", "[agent][la
     CHECK(bar_layout(h).at("tabs").as_array().empty());
     CHECK(bar_layout(h).at("active").is_null());
     REQUIRE(h.server().http("POST", layout_path("agent1"), crm_layout).status == 200);
+    h.advance(0);  // the event travels to the bar
     CHECK(bar_layout(h).at("tabs").as_array().size() == 2);
     CHECK(bar_layout(h).at("active") == "Wiki");  // the login's provider names a tab now
 }

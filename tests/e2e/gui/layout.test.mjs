@@ -4,32 +4,21 @@
 // serves itself (/tabs/acme.html) in a sandboxed frame, created the first time the tab is shown.
 // Screenshots: test-results/gui/layout-*.png, wide and in a 320 px side panel.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { freshSsoToken } from '../support/harness.mjs';
-import { launchBrowser, shot, startCrm, startUcsd, STRINGS, watchPage, WAIT_MS } from './support.mjs';
+import { guiSuite, shot, STRINGS, watchPage, WAIT_MS } from './support.mjs';
 
 const CS = STRINGS.cs; // the demo users' locale: after login the bar speaks Czech
-
-let ucsd, crm, browser;
-before(async () => {
-  ucsd = await startUcsd();
-  crm = await startCrm();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  crm?.stop();
-  ucsd?.stop();
-});
+const env = guiSuite();
 
 // A CRM page with the bar (identifyIP pairs desk phone 101), logged in by the documented sso() call.
 async function withSso(name, username, provider, fn, viewport = { width: 1100, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await env.browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   const problems = watchPage(page);
   try {
-    await page.goto(crm.page({ ucsd, config: { identifyIP: true } }));
+    await page.goto(env.crm.page({ ucsd: env.ucsd, config: { identifyIP: true } }));
     const bar = page.locator('#ucsOperator');
     await bar.locator('input[name=username]').waitFor(); // CREDENTIALS: onCredentials has fired
     const token = freshSsoToken(username);
@@ -81,7 +70,7 @@ test("sso(agent1, token, 'Acme CRM') opens agent1's Acme CRM tab with the demo p
     assert.equal(await frame.getAttribute('referrerpolicy'), 'no-referrer');
     assert.equal(await frame.getAttribute('allow'), '');
     assert.equal(await frame.getAttribute('title'), 'Acme CRM');
-    assert.equal(await frame.getAttribute('src'), `${ucsd.origin}/tabs/acme.html`);
+    assert.equal(await frame.getAttribute('src'), `${env.ucsd.origin}/tabs/acme.html`);
     const content = bar.frameLocator('iframe[title="Acme CRM"]');
     assert.equal(await content.locator('#acme-title').textContent(), 'Acme CRM · customer desk');
     assert.equal(await content.locator('tbody tr').count(), 3);
@@ -136,18 +125,18 @@ test('a provider with no tab of its name leaves the default view, and the frame 
 
 test('a layout set through the sandbox API is checked, survives a ucsd restart, and its tab opens by sso', { timeout: 180_000 }, async () => {
   await assert.rejects(
-    ucsd.rest('POST', '/api/v1.0/sandbox/users/agent2/layout', { layout: [{ name: 'Evil', url: 'javascript:alert(1)' }] }),
+    env.ucsd.rest('POST', '/api/v1.0/sandbox/users/agent2/layout', { layout: [{ name: 'Evil', url: 'javascript:alert(1)' }] }),
     (error) => /400/.test(error.message) && /"field":"layout\[0\]\.url"/.test(error.message) && /only http:\/\/ and https:\/\//.test(error.message),
   );
   const layout = [
-    { name: 'Helpdesk', url: `${ucsd.origin}/tabs/acme.html` },
+    { name: 'Helpdesk', url: `${env.ucsd.origin}/tabs/acme.html` },
     { name: 'Wiki', url: 'https://wiki.example.invalid/' },
   ];
-  assert.deepEqual(await ucsd.rest('POST', '/api/v1.0/sandbox/users/agent2/layout', { layout }), { username: 'agent2', layout });
+  assert.deepEqual(await env.ucsd.rest('POST', '/api/v1.0/sandbox/users/agent2/layout', { layout }), { username: 'agent2', layout });
 
-  await ucsd.restart();
-  assert.deepEqual(await ucsd.rest('GET', '/api/v1.0/sandbox/users/agent2/layout'), { username: 'agent2', layout });
-  assert.equal((await ucsd.rest('GET', '/api/v1.0/sandbox/users/agent1/layout')).layout[0].name, 'Acme CRM', 'the demo tab stays too');
+  await env.ucsd.restart();
+  assert.deepEqual(await env.ucsd.rest('GET', '/api/v1.0/sandbox/users/agent2/layout'), { username: 'agent2', layout });
+  assert.equal((await env.ucsd.rest('GET', '/api/v1.0/sandbox/users/agent1/layout')).layout[0].name, 'Acme CRM', 'the demo tab stays too');
 
   await withSso('layout-restart', 'agent2', 'Helpdesk', async (page, bar) => {
     const helpdesk = tab(bar, 'Helpdesk');

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { chromium } from 'playwright-core';
@@ -157,4 +158,21 @@ export function watchPage(page) {
     if (m.type() === 'error' && /GUI|ucsOperator/.test(m.text())) problems.push('console: ' + m.text());
   });
   return problems;
+}
+
+// One ucsd --demo, one CRM server and one browser for a test file: started before its first test and
+// stopped after its last. The fields are set once `before` has run.
+export function guiSuite() {
+  const env = { ucsd: null, crm: null, browser: null };
+  before(async () => {
+    env.ucsd = await startUcsd();
+    env.crm = await startCrm();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.crm?.stop();
+    env.ucsd?.stop();
+  });
+  return env;
 }

@@ -87,3 +87,17 @@ TEST_CASE("a tab's frame keeps its own origin only when it is not the CRM page's
     CHECK(ucs::frame_sandbox("https://crm.example.com:443/desk", page) == "allow-scripts allow-forms allow-popups");
     CHECK(ucs::frame_sandbox("https://wiki.example.com/", "") == "allow-scripts allow-forms allow-popups");
 }
+
+TEST_CASE("a layout's problem is data: the fault and the field it is about", "[core][layout]") {
+    const auto scheme = ucs::find_layout_problem({LayoutTab{"Acme", "https://a.example/"}, LayoutTab{"Evil", "javascript:alert(1)"}});
+    REQUIRE(scheme);
+    CHECK(scheme->fault == ucs::LayoutFault::url_not_web);
+    CHECK(ucs::layout_field(*scheme) == "layout[1].url");
+    const auto repeated = ucs::find_layout_problem({LayoutTab{"A", "https://a.example/"}, LayoutTab{"A", "https://b.example/"}});
+    REQUIRE(repeated);
+    CHECK(repeated->fault == ucs::LayoutFault::name_repeated);
+    CHECK(repeated->earlier == 0);
+    CHECK(ucs::layout_field(*repeated) == "layout[1].name");
+    CHECK(ucs::url_fault("http://crm.example.com/a b") == ucs::LayoutFault::url_unsafe_characters);
+    CHECK(ucs::url_fault("https:///x") == ucs::LayoutFault::url_no_host);
+}

@@ -9,6 +9,7 @@
 #include "core/model.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,31 @@ namespace ucs {
 inline constexpr std::size_t max_layout_tabs = 12;
 inline constexpr std::size_t max_tab_name_bytes = 64;
 inline constexpr std::size_t max_tab_url_bytes = 2048;
+
+// What is wrong with a layout, as data: the bar checks tabs without building messages (its bytes
+// count), ucsd words the problem for the API (layout_problem).
+enum class LayoutFault : std::uint8_t {
+    too_many_tabs,
+    name_empty,
+    name_too_long,
+    name_not_utf8,
+    name_control,
+    name_repeated,  // the last of the name faults: field "name" up to here, "url" after
+    url_not_web,
+    url_too_long,
+    url_unsafe_characters,
+    url_no_host,
+};
+struct LayoutProblem {
+    std::size_t index = 0;  // the tab (max_layout_tabs for too_many_tabs)
+    LayoutFault fault = LayoutFault::too_many_tabs;
+    std::size_t earlier = 0;  // name_repeated: the tab that has the name first
+};
+std::optional<LayoutFault> url_fault(std::string_view url);
+std::optional<LayoutProblem> find_layout_problem(const std::vector<LayoutTab>& layout);
+std::string describe(LayoutFault fault);
+// The field a problem is about: "layout", "layout[1].name", "layout[0].url".
+std::string layout_field(const LayoutProblem& problem);
 
 // Why a tab's URL cannot be shown, or nullopt: an absolute http:// or https:// URL (scheme in any
 // case) with a host, at most max_tab_url_bytes, and no spaces, control characters or backslashes.

@@ -395,10 +395,7 @@ HttpResponse RestApi::layout(Routed& request) {
 HttpResponse RestApi::set_layout(Routed& request) {
     auto body = read_body<LayoutRequest>(request.http.body);
     if (!body) return std::move(body).error();
-    if (auto problem = layout_problem(body->layout)) {
-        // The rule's message starts with the field it is about: "layout[1].url: ...".
-        return bad_request(*problem, problem->substr(0, problem->find(':')));
-    }
+    if (auto problem = find_layout_problem(body->layout)) return bad_request(*layout_problem(body->layout), layout_field(*problem));
     auto layout = engine_.set_layout(request.captured, std::move(body->layout), request.now, request.out);
     if (!layout) return failed(layout.error(), request.captured);
     return HttpResponse{200, json::object{{"username", request.captured}, {"layout", to_json(layout.value())}}};

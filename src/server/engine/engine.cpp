@@ -542,7 +542,7 @@ Expected<std::vector<LayoutTab>, CommandError> Engine::set_layout(const std::str
     return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::vector<LayoutTab>, CommandError> {
         const UserRecord* user = impl.user_by_name(username);
         if (user == nullptr) return Unexpected(CommandError::unknown_user);
-        if (layout_problem(layout)) return Unexpected(CommandError::invalid_layout);
+        if (find_layout_problem(layout)) return Unexpected(CommandError::invalid_layout);
         UserSettings& settings = impl.directory.user_settings[user->id];
         if (settings.layout != layout) {
             settings.layout = std::move(layout);

@@ -342,6 +342,11 @@ struct Agent::Impl {
         if (auto event = read_event<message::SessionStateEvent>(name, params)) login.moved_by_other_session(event->state, event->device);
     }
 
+    void layout_event(const EventRow& row, const json::object& params) {
+        const std::string_view name = row.name;
+        if (auto event = read_event<message::LayoutEvent>(name, params)) login.take_layout(event->layout);
+    }
+
     void logged_out_event(const EventRow& row, const json::object& params) {
         const std::string_view name = row.name;
         if (read_event<message::LoggedOutEvent>(name, params)) login.logged_out_by_server();
@@ -555,6 +560,7 @@ std::span<const Agent::Impl::EventRow> Agent::Impl::event_table() {
         {ev::logged_out, "", &Impl::logged_out_event},
         {ev::session_state, "", &Impl::session_state_event},
         {ev::ringing_sound, "", &Impl::ringing_sound_event},
+        {ev::layout, "", &Impl::layout_event},
     });
     return table;
 }

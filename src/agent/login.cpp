@@ -3,6 +3,7 @@
 #include "core/auth/base64.hpp"
 #include "core/json.hpp"
 #include "core/protocol.hpp"
+#include "core/rules/layout.hpp"
 #include "core/texts.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -65,6 +66,8 @@ void Login::enter_credentials(bool relogin) {
     model.logged_in = false;
     model.provisioned = false;
     model.known = ReadyState{};
+    model.layout.clear();
+    model.active_tab.reset();
     ctx_->out.fire("onCredentials");
     const auto remembered = ctx_->environment.cookies.find(std::string(remember_cookie));
     if (remembered != ctx_->environment.cookies.end() && (ctx_->config.autologin || relogin)) {
@@ -171,6 +174,7 @@ void Login::logged_in(const message::LoggedIn& result, std::optional<PromiseId> 
     model.was_logged_in = true;
     model.logged_in = true;
     model.known.user = result.user;
+    take_layout(result.layout.value_or(std::vector<LayoutTab>{}));
     if (ctx_->model.notifications.remove_group("login")) ctx_->out.view_changed();
     update_unload_beacon(true);
     const json::value user = to_json(result.user);
@@ -180,6 +184,16 @@ void Login::logged_in(const message::LoggedIn& result, std::optional<PromiseId> 
     // A mirrored session of an agent whose phone is paired skips pairing.
     if (result.device && result.state == AppState::DEVICE) return paired(*result.device, std::nullopt);
     find_identifier();
+}
+
+// The user's tabs, and the one sso's provider activates (core/rules/layout.hpp). Tabs that break
+// the rules are left out: the bar shows only http(s) pages, whatever it is sent.
+void Login::take_layout(const std::vector<LayoutTab>& layout) {
+    Model& model = ctx_->model;
+    model.layout = valid_tabs(layout);
+    model.active_tab = tab_for_provider(model.layout, model.sso_provider);
+    if (layout.size() != model.layout.size()) ctx_->out.warn("UCS sent layout tabs the bar cannot show; they are left out");
+    ctx_->out.view_changed();
 }
 
 void Login::forget_remembered() {

@@ -40,6 +40,8 @@ public:
     // Another session of the agent (another tab) paired a phone or chose identify (session.state):
     // this bar follows, so either tab can carry on.
     void moved_by_other_session(AppState state, const std::optional<Device>& device);
+    // The user's layout, at login or when it changes (the `layout` event).
+    void take_layout(const std::vector<LayoutTab>& layout);
 
 private:
     enum class Step : std::uint8_t { idle, scram_first, scram_proof, remembered, sso };

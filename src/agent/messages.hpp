@@ -29,8 +29,9 @@ struct LoggedIn {
     std::optional<Device> device;
     std::optional<std::string> server_final;    // login.proof
     std::optional<std::string> remember_token;  // login.proof with remember
+    std::optional<std::vector<LayoutTab>> layout;  // the user's tabs (core/rules/layout.hpp)
 };
-BOOST_DESCRIBE_STRUCT(LoggedIn, (), (user, state, device, server_final, remember_token))
+BOOST_DESCRIBE_STRUCT(LoggedIn, (), (user, state, device, server_final, remember_token, layout))
 
 struct Paired {
     Device device;
@@ -80,6 +81,12 @@ struct RingingSound {
     std::string ringingSound;
 };
 BOOST_DESCRIBE_STRUCT(RingingSound, (), (ringingSound))
+
+// layout: the user's tabs changed.
+struct LayoutEvent {
+    std::vector<LayoutTab> layout;
+};
+BOOST_DESCRIBE_STRUCT(LayoutEvent, (), (layout))
 
 // session.state: another session of the agent moved this one.
 struct SessionStateEvent {

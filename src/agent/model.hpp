@@ -29,6 +29,8 @@ struct Model {
     CallBook calls;
     Notifications notifications;
     std::optional<std::string> sso_provider;  // sso() named one: the unload beacon logs out
+    std::vector<LayoutTab> layout;            // the user's tabs, as ucsd keeps them (the valid ones)
+    std::optional<std::size_t> active_tab;    // the layout's tab sso's provider names (shown at READY)
     bool was_logged_in = false;               // to log in again when ucsd forgot the session
     bool audio_running = false;               // the browser lets the bar's audio play (autoplay)
     bool audio_known = false;                 // the bindings reported it (audio starts lazily, on first need)

@@ -4,6 +4,7 @@
 #include "core/json.hpp"
 #include "core/texts.hpp"
 #include "core/rules/call_actions.hpp"
+#include "core/rules/layout.hpp"
 #include "core/rules/methods.hpp"
 
 #include <limits>
@@ -81,6 +82,16 @@ json::array shown_notifications(const Model& model, const std::string& lang) {
     return shown;
 }
 
+// The user's tabs with their frames' sandbox, and the one sso's provider activated (null: the
+// bar's default view).
+json::object layout_view(const Model& model, const Environment& environment) {
+    json::array tabs;
+    for (const LayoutTab& tab : model.layout) {
+        tabs.push_back(json::object{{"name", tab.name}, {"url", tab.url}, {"sandbox", frame_sandbox(tab.url, environment.origin.page_url)}});
+    }
+    return json::object{{"tabs", std::move(tabs)}, {"active", model.active_tab ? json::value(model.layout.at(*model.active_tab).name) : json::value(nullptr)}};
+}
+
 json::object options(const Config& config) {
     return json::object{
         {"showDialControl", config.showDialControl}, {"showBottomMenu", config.showBottomMenu},
@@ -126,6 +137,7 @@ json::value render_view(const ViewInputs& in) {
     v["historyFilter"] = model.history_filter;
     v["notifications"] = shown_notifications(model, lang);
     v["options"] = options(in.config);
+    v["layout"] = layout_view(model, in.environment);
     return v;
 }
 

@@ -323,6 +323,16 @@ BOOST_DESCRIBE_STRUCT(ReadyState, (),
                       (status, reason, call, user, device, auxReasons, callReasons, queues, groups, agents,
                        waitingCallers, now, ringingSound))
 
+// A tab of a user's layout (core/rules/layout.hpp): a web page of the CRM's choosing, shown in a
+// sandboxed frame in the bar, after the bar's own tabs. ucsd keeps the layout per user.
+struct LayoutTab {
+    std::string name;
+    std::string url;  // http:// or https:// only
+
+    friend bool operator==(const LayoutTab&, const LayoutTab&) = default;
+};
+BOOST_DESCRIBE_STRUCT(LayoutTab, (), (name, url))
+
 // An account code set on a call (setAccountCode); sub is the second level.
 struct AccountCode {
     std::string code;

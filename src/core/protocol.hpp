@@ -68,6 +68,8 @@ inline constexpr std::string_view logged_out = "session.loggedOut";  // {reason}
 inline constexpr std::string_view ringing_sound = "ringingSound";   // {ringingSound}: chosen in another session
 // {state, device}: another session of the agent moved this one (paired a phone, chose identify)
 inline constexpr std::string_view session_state = "session.state";
+// {layout}: the user's layout changed (the sandbox API); the bar redraws its tabs
+inline constexpr std::string_view layout = "layout";
 }  // namespace event
 
 // JSON-RPC error codes: the standard ones, then ours (-32000..-32099 is the server range).

@@ -498,7 +498,7 @@ TEST_CASE("a database of the second schema keeps its phones as desk phones and g
     }
     SqliteStore store(dir.path());
     for (const auto& r : store.load().devices) CHECK(r.device.type == ucs::DeviceType::desk);
-    store.save_user_settings(1, {"quest"});
+    store.save_user_settings(1, {"quest", {}});
     CHECK(store.load().user_settings.at(1).ringing_sound == "quest");
 }
 
@@ -511,7 +511,8 @@ TEST_CASE("a database of the third schema gains the ACD's per-queue choice and d
     {
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
         raw.exec("ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
-                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 3");
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; ALTER TABLE user_settings DROP COLUMN layout;"
+                 " PRAGMA user_version = 3");
     }
     SqliteStore store(dir.path());
     const auto directory = store.load();
@@ -534,13 +535,42 @@ TEMPLATE_TEST_CASE("a queue's choice for unattended desk phones and a default ca
 TEMPLATE_TEST_CASE("a user's settings and a softphone's type come back after a restart", "[store]", SqliteStoreFixture,
                    MemoryStoreFixture) {
     TestType fixture;
-    fixture.get().save_user_settings(2, {"lovingYou"});
+    fixture.get().save_user_settings(2, {"lovingYou", {}});
     fixture.reopen();
     const auto d = fixture.get().load();
     CHECK(d.user_settings.at(2).ringing_sound == "lovingYou");
     const auto softphone = std::find_if(d.devices.begin(), d.devices.end(), [](const auto& r) { return r.device.identifier == "201"; });
     REQUIRE(softphone != d.devices.end());
     CHECK(softphone->device.type == ucs::DeviceType::softphone);
+}
+
+TEMPLATE_TEST_CASE("a user's layout comes back after a restart exactly as saved", "[store][layout]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+    TestType fixture;
+    const std::vector<ucs::LayoutTab> layout{{"Acme CRM", "http://127.0.0.1:8080/tabs/acme.html"},
+                                             {"Zákazníci \"VIP\"", "https://crm.example.com/a?b=c&d=%22e%22#f"}};
+    fixture.get().save_user_settings(1, {"quest", layout});
+    fixture.get().save_user_settings(2, {"rush", {}});
+    fixture.reopen();
+    const auto d = fixture.get().load();
+    CHECK(d.user_settings.at(1) == ucs::server::UserSettings{"quest", layout});
+    CHECK(d.user_settings.at(2).layout.empty());
+}
+
+TEST_CASE("a database of the fourth schema gains empty layouts and keeps the users' ringtones", "[store][layout]") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path());
+        store.seed(demo());
+        store.save_user_settings(3, {"christmas", {}});
+    }
+    {
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("ALTER TABLE user_settings DROP COLUMN layout; PRAGMA user_version = 4");
+    }
+    SqliteStore store(dir.path());
+    const auto d = store.load();
+    CHECK(d.user_settings.at(3) == ucs::server::UserSettings{"christmas", {}});
 }
 
 TEST_CASE("an older demo database gains the demo's softphones and keeps its own phones", "[store]") {

@@ -22,7 +22,7 @@ function createUcsGui(invoke, readView, audioOf) {
   var host = null, root = null, bar = null, banner = null, mounted = false;
   var view = null, lang = 'en', screenKey = '';
   var ui = {}; // the current screen's long-lived elements (inputs keep what the agent typed)
-  var local = { panel: null, menu: false, accountFor: null, pending: {}, suspended: {}, userSig: '' };
+  var local = { panel: null, menu: false, accountFor: null, pending: {}, suspended: {}, userSig: '', frames: {} };
   var ticker = 0;
 
   // ---- DOM helpers ----
@@ -250,12 +250,16 @@ function createUcsGui(invoke, readView, audioOf) {
     ui.menuWrap = h('div.menuwrap', null, ui.statusButton, ui.menu);
     ui.waiting = h('span.badge', { role: 'status' });
     ui.tabs = {};
-    var tabs = h('div.tabs', null, ['queues', 'history', 'stats', 'settings'].map(function (name) {
-      return (ui.tabs[name] = h('button.tab', {
-        type: 'button', 'aria-expanded': 'false', 'aria-controls': 'ucs-panel', k: 'tab-' + name, text: T(name),
-        onclick: function () { openPanel(local.panel === name ? null : name); },
+    var tab = function (key, label, controls) {
+      return (ui.tabs[key] = h('button.tab', {
+        type: 'button', 'aria-expanded': 'false', 'aria-controls': controls, k: 'tab-' + key, text: label,
+        onclick: function () { openPanel(local.panel === key ? null : key); },
       }));
-    }));
+    };
+    // The bar's own tabs, then the user's layout (pages of the CRM's choosing, keyed L0, L1...).
+    var tabs = h('div.tabs', null, ['queues', 'history', 'stats', 'settings'].map(function (name) {
+      return tab(name, T(name), 'ucs-panel');
+    }), layoutTabs().map(function (t, i) { return tab('L' + i, t.name, 'ucs-frames'); }));
     var top = h('div.top', { role: 'toolbar', 'aria-label': T('status') }, ui.who, ui.menuWrap, ui.waiting);
     if (view.options.showDialControl) {
       ui.dialNumber = h('input', { type: 'tel', name: 'number', autocomplete: 'off', placeholder: '+420…' });
@@ -276,10 +280,11 @@ function createUcsGui(invoke, readView, audioOf) {
     ui.soundHint = h('div.soundhint', { role: 'status', hidden: true });
     ui.account = h('div.accountwrap');
     ui.panel = h('section.panel', { id: 'ucs-panel', hidden: true });
+    ui.frames = h('section.frames', { id: 'ucs-frames', hidden: true });
     ui.notes = h('div.notes', { role: 'status', 'aria-live': 'polite', 'aria-label': T('notifications') });
     var bottom = h('div.bottom', { hidden: !view.options.showBottomMenu }, ui.notes);
     if (!view.options.showBottomMenu) ui.notes.className = 'notes inline';
-    return h('div.ready', null, top, ui.soundHint, ui.calls, ui.account, ui.panel, view.options.showBottomMenu ? bottom : ui.notes);
+    return h('div.ready', null, top, ui.soundHint, ui.calls, ui.account, ui.panel, ui.frames, view.options.showBottomMenu ? bottom : ui.notes);
   }
 
   // ---- the status menu ----
@@ -348,8 +353,11 @@ function createUcsGui(invoke, readView, audioOf) {
   // ---- drawing the current view ----
   function draw() {
     var key = view.state + '/' + view.lang + '/' + (view.state === 'DEVICE' ? view.confirmDevice : '') +
-      '/' + (view.state === 'IDENTIFY' ? (view.devices || []).length : '');
+      '/' + (view.state === 'IDENTIFY' ? (view.devices || []).length : '') +
+      '/' + (view.state === 'READY' ? JSON.stringify(layoutTabs().map(function (t) { return t.name; })) : '');
     if (key !== screenKey) {
+      // Entering READY (after a login): the tab sso's provider activated, as the engine decided.
+      if (view.state === 'READY' && screenKey.indexOf('READY/') !== 0) local.panel = activeLayoutKey() || local.panel;
       screenKey = key;
       buildScreen();
     }
@@ -542,10 +550,12 @@ function createUcsGui(invoke, readView, audioOf) {
   function drawPanel() {
     for (var name in ui.tabs) {
       ui.tabs[name].setAttribute('aria-expanded', String(local.panel === name));
-      ui.tabs[name].textContent = T(name);
+      if (!isLayoutKey(name)) ui.tabs[name].textContent = T(name);
     }
-    ui.panel.hidden = !local.panel;
-    if (!local.panel) {
+    drawFrames();
+    var builtIn = !!local.panel && !isLayoutKey(local.panel);
+    ui.panel.hidden = !builtIn;
+    if (!builtIn) {
       if (ui.panelKind) fill(ui.panel, null);
       ui.panelKind = null;
       return;
@@ -558,6 +568,45 @@ function createUcsGui(invoke, readView, audioOf) {
     ui.panelKind = local.panel;
     changed('panel', data);
     fill(ui.panel, local.panel === 'queues' ? queuesPanel() : local.panel === 'stats' ? statsPanel() : settingsPanel());
+  }
+
+  // ---- the user's layout: a CRM page per tab, in a sandboxed frame ----
+  function layoutTabs() {
+    return (view.layout && Array.isArray(view.layout.tabs)) ? view.layout.tabs : [];
+  }
+  function isLayoutKey(key) {
+    return /^L\d+$/.test(key || '');
+  }
+  function activeLayoutKey() {
+    var active = view.layout && view.layout.active;
+    var at = layoutTabs().map(function (t) { return t.name; }).indexOf(active);
+    return active !== null && at >= 0 ? 'L' + at : null;
+  }
+  // A tab's frame is created the first time the tab is shown and kept while the tab exists (hidden,
+  // not reloaded, when another tab is open): the agent's work in the CRM page survives a look at the
+  // queues. The engine chose the sandbox (core/rules/layout.hpp); no permissions, no referrer.
+  function drawFrames() {
+    var tabs = layoutTabs(), keep = {}, shown = null;
+    tabs.forEach(function (t, i) {
+      var key = t.name + '\n' + t.url + '\n' + t.sandbox;
+      keep[key] = true;
+      if (local.panel !== 'L' + i) return;
+      shown = local.frames[key] || (local.frames[key] = h('iframe', {
+        sandbox: t.sandbox, referrerpolicy: 'no-referrer', allow: '', title: t.name, src: t.url,
+      }));
+    });
+    for (var key in local.frames) {
+      var frame = local.frames[key];
+      if (!keep[key]) {
+        frame.remove();
+        delete local.frames[key];
+        continue;
+      }
+      if (frame.parentNode !== ui.frames) ui.frames.appendChild(frame);
+      frame.hidden = frame !== shown;
+    }
+    ui.frames.hidden = !shown;
+    if (shown) ui.frames.setAttribute('aria-label', shown.title);
   }
 
   function queuesPanel() {
@@ -715,6 +764,7 @@ function createUcsGui(invoke, readView, audioOf) {
       local.panel = null;
       local.accountFor = null;
     }
+    if (view.state === 'CREDENTIALS') local.frames = {}; // the next user's tabs start afresh
     if (local.panel !== 'settings' && local.meterStop) {
       local.meterStop();
       local.meterStop = null;

@@ -4,6 +4,7 @@
 #include "core/percent_encoding.hpp"
 #include "core/protocol.hpp"
 #include "core/rules/dial.hpp"
+#include "core/rules/layout.hpp"
 #include "core/utf8.hpp"
 
 #include <boost/describe/class.hpp>
@@ -120,6 +121,11 @@ struct SandboxCallRequest {
 };
 BOOST_DESCRIBE_STRUCT(SandboxCallRequest, (), (from, queue, to, caller_name, data))
 
+struct LayoutRequest {
+    std::vector<LayoutTab> layout;
+};
+BOOST_DESCRIBE_STRUCT(LayoutRequest, (), (layout))
+
 struct SessionLogoutRequest {
     std::string session;
 };
@@ -188,6 +194,7 @@ constexpr std::array error_answers{
     ErrorAnswer{CommandError::softphone, 409, "CONFLICT", "", "phone {} is a softphone: the agent answers it in the browser"},
     ErrorAnswer{CommandError::unknown_user, 404, "NOT_FOUND", "user", "user: no user \"{}\""},
     ErrorAnswer{CommandError::unknown_session, 404, "NOT_FOUND", "session", "session: unknown or already ended"},
+    ErrorAnswer{CommandError::invalid_layout, 400, "BAD_REQUEST", "layout", "layout: not a valid layout"},
 };
 
 std::string fill(std::string_view message, const std::string& subject) {
@@ -234,6 +241,8 @@ std::span<const RestApi::Route> RestApi::routes() {
         Route{"/api/v1.0/sandbox/calls/{}/answer", Verb::post, bearer, &RestApi::far_end_answer},
         Route{"/api/v1.0/sandbox/calls/{}/hangup", Verb::post, bearer, &RestApi::far_end_hangup},
         Route{"/api/v1.0/sandbox/devices/{}/offhook", Verb::post, bearer, &RestApi::offhook},
+        Route{"/api/v1.0/sandbox/users/{}/layout", Verb::get, bearer, &RestApi::layout},
+        Route{"/api/v1.0/sandbox/users/{}/layout", Verb::post, bearer, &RestApi::set_layout},
     };
     return table;
 }
@@ -247,8 +256,13 @@ HttpResponse RestApi::handle(const HttpRequest& request, Millis now, Output& out
     const std::vector<std::string> segments = path_segments(target.substr(0, question));
     Routed routed{request, {}, question == std::string_view::npos ? Query{} : query_parameters(target.substr(question + 1)), now, out};
     const auto& table = routes();
-    const auto route = std::find_if(table.begin(), table.end(),
-                                    [&](const Route& r) { return path_matches(r.path, segments, routed.captured); });
+    // A path may have a route per verb: the one of this verb, else any (answered 405 below).
+    const Verb verb = verb_of(request.method);
+    auto route = std::find_if(table.begin(), table.end(),
+                              [&](const Route& r) { return r.verb == verb && path_matches(r.path, segments, routed.captured); });
+    if (route == table.end()) {
+        route = std::find_if(table.begin(), table.end(), [&](const Route& r) { return path_matches(r.path, segments, routed.captured); });
+    }
     const bool found = route != table.end();
     // Open routes answer before the bearer check; every other path under /api/v1.0 needs a token
     // first, so an unauthorised client learns nothing about which paths exist.
@@ -257,7 +271,7 @@ HttpResponse RestApi::handle(const HttpRequest& request, Millis now, Output& out
         if (!authorized(request, now)) return error_response(401, "UNAUTHORIZED", "a valid bearer token is required (POST /login/oauth2/token)");
         if (!found) return not_found(target);
     }
-    if (verb_of(request.method) != route->verb) {
+    if (verb != route->verb) {
         return error_response(405, "METHOD_NOT_ALLOWED", request.method + " is not allowed on " + request.target);
     }
     return (this->*route->handler)(routed);
@@ -370,6 +384,21 @@ HttpResponse RestApi::history(Routed& request) {
     auto entries = engine_.history(user->second, std::move(filter).value(), request.now, request.out);
     if (!entries) return failed(entries.error(), user->second);
     return HttpResponse{200, to_json(entries.value())};
+}
+
+HttpResponse RestApi::layout(Routed& request) {
+    auto layout = engine_.layout(request.captured, request.now, request.out);
+    if (!layout) return failed(layout.error(), request.captured);
+    return HttpResponse{200, json::object{{"username", request.captured}, {"layout", to_json(layout.value())}}};
+}
+
+HttpResponse RestApi::set_layout(Routed& request) {
+    auto body = read_body<LayoutRequest>(request.http.body);
+    if (!body) return std::move(body).error();
+    if (auto problem = find_layout_problem(body->layout)) return bad_request(*layout_problem(body->layout), layout_field(*problem));
+    auto layout = engine_.set_layout(request.captured, std::move(body->layout), request.now, request.out);
+    if (!layout) return failed(layout.error(), request.captured);
+    return HttpResponse{200, json::object{{"username", request.captured}, {"layout", to_json(layout.value())}}};
 }
 
 HttpResponse RestApi::place_call(Routed& request) {

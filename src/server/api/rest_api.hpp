@@ -60,6 +60,8 @@ private:
     HttpResponse devices(Routed& request);
     HttpResponse history(Routed& request);
     HttpResponse place_call(Routed& request);
+    HttpResponse layout(Routed& request);
+    HttpResponse set_layout(Routed& request);
     using SandboxCommand = Expected<std::string, CommandError> (Engine::*)(const std::string&, Millis, Output&);
     HttpResponse act_on(Routed& request, SandboxCommand command, std::string_view key);
     HttpResponse far_end_answer(Routed& request);

@@ -209,6 +209,11 @@ ReadyState Engine::Impl::ready_state(int user_id) {
     return state;
 }
 
+std::vector<LayoutTab> Engine::Impl::layout_of(int user_id) const {
+    const auto it = directory.user_settings.find(user_id);
+    return it == directory.user_settings.end() ? std::vector<LayoutTab>{} : it->second.layout;
+}
+
 // ---- the agent's requests ------------------------------------------------------------------------
 
 RpcResult Engine::Impl::change_status(RpcContext& request, const ChangeStatusParams& params) {

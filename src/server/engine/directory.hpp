@@ -66,6 +66,9 @@ struct MembershipRecord {
 // What a user chose for themselves, kept across sessions and PCs.
 struct UserSettings {
     std::string ringing_sound = "default";
+    std::vector<LayoutTab> layout;  // the bar's tabs after its own (core/rules/layout.hpp), checked when set
+
+    friend bool operator==(const UserSettings&, const UserSettings&) = default;
 };
 
 struct RememberTokenRecord {

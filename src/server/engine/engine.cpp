@@ -1,6 +1,8 @@
 // The engine's public face, construction and lookups, frames in (JSON-RPC envelopes), and timers.
 #include "server/engine/engine_impl.hpp"
 
+#include "core/rules/layout.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -526,6 +528,31 @@ Expected<std::vector<HistoryEntry>, CommandError> Engine::history(const std::str
         if (user == nullptr) return Unexpected(CommandError::unknown_user);
         query.user_id = user->id;
         return impl.store.history(query);
+    });
+}
+
+Expected<std::vector<LayoutTab>, CommandError> Engine::layout(const std::string& username, Millis now, Output& out) {
+    return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::vector<LayoutTab>, CommandError> {
+        const UserRecord* user = impl.user_by_name(username);
+        if (user == nullptr) return Unexpected(CommandError::unknown_user);
+        return impl.layout_of(user->id);
+    });
+}
+
+Expected<std::vector<LayoutTab>, CommandError> Engine::set_layout(const std::string& username, std::vector<LayoutTab> layout,
+                                                                  Millis now, Output& out) {
+    return run_command(*impl_, now, out, [&](Impl& impl) -> Expected<std::vector<LayoutTab>, CommandError> {
+        const UserRecord* user = impl.user_by_name(username);
+        if (user == nullptr) return Unexpected(CommandError::unknown_user);
+        if (find_layout_problem(layout)) return Unexpected(CommandError::invalid_layout);
+        UserSettings& settings = impl.directory.user_settings[user->id];
+        if (settings.layout != layout) {
+            settings.layout = std::move(layout);
+            impl.store.save_user_settings(user->id, settings);
+            impl.frames_wait_for_store();  // durable before the bars hear of it
+            impl.push_to_user(user->id, protocol::event::layout, json::object{{"layout", to_json(settings.layout)}});
+        }
+        return settings.layout;
     });
 }
 

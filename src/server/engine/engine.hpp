@@ -160,6 +160,7 @@ enum class CommandError : std::uint8_t {
     softphone,              // a softphone has no handset: the agent answers in the browser
     unknown_user,
     unknown_session,
+    invalid_layout,         // a layout core/rules/layout.hpp refuses (the API checks it first, naming the field)
 };
 
 class Engine {
@@ -192,6 +193,11 @@ public:
                                                               Millis now, Output& out);
     // The bar's unload beacon: the session's agent is logged out. Returns the session key.
     Expected<std::string, CommandError> end_session(const std::string& session_key, Millis now, Output& out);
+    // A user's layout (core/rules/layout.hpp). set_layout stores one layout_problem() accepts and
+    // sends it to the user's sessions (event `layout`); it returns the layout now in effect.
+    Expected<std::vector<LayoutTab>, CommandError> layout(const std::string& username, Millis now, Output& out);
+    Expected<std::vector<LayoutTab>, CommandError> set_layout(const std::string& username, std::vector<LayoutTab> layout,
+                                                              Millis now, Output& out);
     // The simulated outside world. Each returns the uniqueid of the call it acted on.
     Expected<std::string, CommandError> place_call(const SandboxCall& call, Millis now, Output& out);
     Expected<std::string, CommandError> far_end_answer(const std::string& uniqueid, Millis now, Output& out);

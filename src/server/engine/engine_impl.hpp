@@ -207,6 +207,8 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     void refresh_idle(Agent& agent);
     User render_user(int user_id);
     ReadyState ready_state(int user_id);
+    // The user's layout as stored (empty when none was set).
+    std::vector<LayoutTab> layout_of(int user_id) const;
     std::vector<AgentInfo> agent_list() const;
     void user_changed(int user_id);  // statistics changed: persist and tell the user's sessions
     int waiting_callers_for(int user_id) const;

@@ -176,6 +176,7 @@ RpcResult Engine::Impl::logged_in(RpcContext& request, int user_id, bool autolog
     transition(session, SessionEvent::logged_in);
     result["user"] = to_json(render_user(user_id));
     result["state"] = to_string(session.state);
+    result["layout"] = to_json(layout_of(user_id));
     if (const Agent& a = agent(user_id); a.device_id) {
         if (const DeviceRecord* device = device_by_id(*a.device_id)) result["device"] = to_json(device->device);
     }

@@ -33,11 +33,17 @@ std::string url_host(const std::string& host) {
     return host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
 }
 
+// The host a browser on this machine reaches ucsd by: a wildcard listen address is not one.
+std::string demo_host(const std::string& host) {
+    return host == "0.0.0.0" || host == "::" || host.empty() ? std::string("localhost") : url_host(host);
+}
+
 int serve(const net::Options& options) {
     std::filesystem::create_directories(options.data_dir);
     auto sqlite = std::make_unique<ucs::server::SqliteStore>(options.data_dir);
     ucs::server::SystemRandom random;
-    if (options.demo && sqlite->empty()) {
+    const bool fresh_demo = options.demo && sqlite->empty();
+    if (fresh_demo) {
         sqlite->seed(ucs::server::demo_directory(random));
         net::log_line("demo directory loaded into " + options.data_dir.string());
     } else if (options.demo) {
@@ -103,6 +109,16 @@ int serve(const net::Options& options) {
             if (store != nullptr) store->on_durable({});
         }
     } unhook{grouped.get()};
+
+    const std::string server_url = std::string(server.secure() ? "https" : "http") + "://" + demo_host(options.host) + ":" +
+                                   std::to_string(server.port()) + "/";
+    if (fresh_demo) {
+        // The demo tab's page is served by this ucsd, so its URL needs the port just bound.
+        ucs::server::Output ignored;  // nobody is logged in yet
+        if (!engine.set_layout("agent1", ucs::server::demo_layout(server_url), net::now_ms(), ignored)) {
+            net::log_line("demo layout of agent1 refused");
+        }
+    }
 
     // Scripts and tests wait for this line (and read the port from it when --listen used port 0).
     std::printf("ucsd listening on %s://%s:%u/ (data: %s)\n", server.secure() ? "https" : "http",

@@ -18,6 +18,10 @@ constexpr std::string_view page_csp =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; media-src 'self' blob: data:; connect-src 'self' ws: wss:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'self'";
+// A layout tab's page (the demo CRM's /tabs/): any CRM page hosting the bar may frame it.
+constexpr std::string_view tab_page_csp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors *";
 
 constexpr std::string_view api_methods = "GET, POST, OPTIONS";
 constexpr std::string_view api_headers = "Authorization, Content-Type";
@@ -99,15 +103,17 @@ WebResponse Router::handle(const WebRequest& request) {
     if (request.method != "GET" && request.method != "HEAD")
         return method_not_allowed(request.method, path, "GET, HEAD, OPTIONS");
 
-    if (path.starts_with("/operator/")) return serve_file(request, config_.dist_dir, path.substr(10), true);
-    if (path == "/sandbox" || path == "/sandbox/") return serve_file(request, config_.console_dir, "index.html", false);
-    if (path.starts_with("/sandbox/")) return serve_file(request, config_.console_dir, path.substr(9), false);
-    if (path == "/") return serve_file(request, config_.crm_dir, "index.html", false);
-    return serve_file(request, config_.crm_dir, path.substr(1), false);
+    using enum Audience;
+    if (path.starts_with("/operator/")) return serve_file(request, config_.dist_dir, path.substr(10), cross_origin);
+    if (path == "/sandbox" || path == "/sandbox/") return serve_file(request, config_.console_dir, "index.html", own);
+    if (path.starts_with("/sandbox/")) return serve_file(request, config_.console_dir, path.substr(9), own);
+    if (path == "/") return serve_file(request, config_.crm_dir, "index.html", own);
+    if (path.starts_with("/tabs/")) return serve_file(request, config_.crm_dir, path.substr(1), framed_anywhere);
+    return serve_file(request, config_.crm_dir, path.substr(1), own);
 }
 
 WebResponse Router::serve_file(const WebRequest& request, const std::filesystem::path& root, std::string_view relative,
-                               bool cross_origin) {
+                               Audience audience) {
     if (!safe_relative_path(relative))
         return json_error(400, "BAD_PATH", "path not allowed: " + std::string(path_of(request.target)));
     std::optional<StaticFile> file = files_.get(root, relative, request.accept_encoding);
@@ -119,7 +125,7 @@ WebResponse Router::serve_file(const WebRequest& request, const std::filesystem:
     response.headers.emplace_back("Cache-Control",
                                   file->versioned ? "public, max-age=31536000, immutable" : "no-cache");
     if (file->compressible) response.headers.emplace_back("Vary", "Accept-Encoding");
-    if (cross_origin) {
+    if (audience == Audience::cross_origin) {
         // CRMs load the bar from their own origin: the wasm fetch and any other request the bar
         // makes for its files is cross-origin and must be readable there.
         response.headers.emplace_back("Access-Control-Allow-Origin", "*");
@@ -132,7 +138,8 @@ WebResponse Router::serve_file(const WebRequest& request, const std::filesystem:
     response.headers.emplace_back("Content-Type", file->content_type);
     if (!file->content_encoding.empty()) response.headers.emplace_back("Content-Encoding", file->content_encoding);
     if (file->content_type.starts_with("text/html")) {
-        response.headers.emplace_back("Content-Security-Policy", std::string(page_csp));
+        response.headers.emplace_back("Content-Security-Policy",
+                                      std::string(audience == Audience::framed_anywhere ? tab_page_csp : page_csp));
         response.headers.emplace_back("Referrer-Policy", "no-referrer");
     }
     response.body = std::move(file->body);

@@ -14,6 +14,7 @@
 #include "server/net/hub.hpp"
 #include "server/net/static_files.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -61,8 +62,11 @@ public:
     static WebResponse json_error(int status, std::string_view code, std::string_view message);
 
 private:
+    // Who may use a file: pages of this origin only; any origin (the bar's files, which CRMs load);
+    // or, for the demo CRM's layout-tab pages (/tabs/), any page may show it in a frame.
+    enum class Audience : std::uint8_t { own, cross_origin, framed_anywhere };
     WebResponse serve_file(const WebRequest& request, const std::filesystem::path& root, std::string_view relative,
-                           bool cross_origin);
+                           Audience audience);
     WebResponse api(const WebRequest& request);
 
     RouterConfig config_;

@@ -94,4 +94,8 @@ Directory demo_directory(Random& random) {
     return d;
 }
 
+std::vector<LayoutTab> demo_layout(const std::string& server_url) {
+    return {LayoutTab{"Acme CRM", server_url + "tabs/acme.html"}};
+}
+
 }  // namespace ucs::server

@@ -175,6 +175,10 @@ CREATE TABLE user_settings (
 ALTER TABLE queues ADD COLUMN ring_unattended_desk_phones INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE memberships ADD COLUMN default_campaign INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5: the user's layout, the bar's tabs after its own (core/rules/layout.hpp).
+    R"sql(
+ALTER TABLE user_settings ADD COLUMN layout TEXT NOT NULL DEFAULT '[]';  -- JSON array of {name, url}
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------
@@ -270,7 +274,8 @@ void insert_device(SQLite::Database& db, const DeviceRecord& r, bool or_ignore) 
 }
 
 void upsert_user_settings(SQLite::Database& db, int user_id, const UserSettings& settings) {
-    run(db, "INSERT OR REPLACE INTO user_settings (user_id, ringing_sound) VALUES (?, ?)", user_id, settings.ringing_sound);
+    run(db, "INSERT OR REPLACE INTO user_settings (user_id, ringing_sound, layout) VALUES (?, ?, ?)", user_id,
+        settings.ringing_sound, to_json_text(settings.layout));
 }
 
 void upsert_membership(SQLite::Database& db, const MembershipRecord& m) {
@@ -537,9 +542,11 @@ Directory SqliteStore::load() {
                                                 type ? *type : DeviceType::desk},
                                          optional_text(devices.getColumn(4))});
     }
-    SQLite::Statement settings(*db_, "SELECT user_id, ringing_sound FROM user_settings ORDER BY user_id");
+    SQLite::Statement settings(*db_, "SELECT user_id, ringing_sound, layout FROM user_settings ORDER BY user_id");
     while (settings.executeStep()) {
-        d.user_settings[settings.getColumn(0).getInt()] = UserSettings{settings.getColumn(1).getString()};
+        d.user_settings[settings.getColumn(0).getInt()] =
+            UserSettings{settings.getColumn(1).getString(),
+                         parse_stored<std::vector<LayoutTab>>(settings.getColumn(2).getString(), "user_settings.layout")};
     }
 
     SQLite::Statement queues(

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { chromium } from 'playwright-core';
@@ -38,10 +39,11 @@ function ucsdBinary() {
 export async function startUcsd() {
   if (!fs.existsSync(path.join(DIST, 'operator-v4.0.0.js'))) throw new Error(`the bundle is missing in ${DIST}: build the wasm preset first`);
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-gui-'));
-  const child = spawn(ucsdBinary(), ['--demo', '--listen', '127.0.0.1:0', '--data', data, '--dist', DIST], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  child.stderr.on('data', (t) => (log = (log + t).slice(-20000)));
-  const port = await new Promise((resolve, reject) => {
+  let child = null;
+  const spawnOn = (wanted) => new Promise((resolve, reject) => {
+    child = spawn(ucsdBinary(), ['--demo', '--listen', `127.0.0.1:${wanted}`, '--data', data, '--dist', DIST], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr.on('data', (t) => (log = (log + t).slice(-20000)));
     const timer = setTimeout(() => reject(new Error('ucsd did not start: ' + log)), 30_000);
     let out = '';
     child.stdout.on('data', (t) => {
@@ -54,6 +56,7 @@ export async function startUcsd() {
     });
     child.on('exit', (code) => reject(new Error(`ucsd exited (${code}): ${log}`)));
   });
+  const port = await spawnOn(0);
   const origin = `http://127.0.0.1:${port}`;
   let token = null;
   const rest = async (method, url, body) => {
@@ -75,6 +78,22 @@ export async function startUcsd() {
   return {
     port, origin, scriptUrl: `${origin}/operator/operator-v4.0.0.js`, rest,
     log: () => log,
+    // Stopped (SIGTERM) and started again on the same data directory and port.
+    async restart() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      token = null;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await spawnOn(port);
+          return;
+        } catch (error) {
+          if (attempt > 50) throw error; // the port may take a moment to be free again
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    },
     stop() {
       child.kill('SIGTERM');
       fs.rmSync(data, { recursive: true, force: true });
@@ -139,4 +158,21 @@ export function watchPage(page) {
     if (m.type() === 'error' && /GUI|ucsOperator/.test(m.text())) problems.push('console: ' + m.text());
   });
   return problems;
+}
+
+// One ucsd --demo, one CRM server and one browser for a test file: started before its first test and
+// stopped after its last. The fields are set once `before` has run.
+export function guiSuite() {
+  const env = { ucsd: null, crm: null, browser: null };
+  before(async () => {
+    env.ucsd = await startUcsd();
+    env.crm = await startCrm();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.crm?.stop();
+    env.ucsd?.stop();
+  });
+  return env;
 }

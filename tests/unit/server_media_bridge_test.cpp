@@ -7,6 +7,7 @@
 #include "media/opus_codec.hpp"
 #include "media/tone_detector.hpp"
 #include "server/media/bridge.hpp"
+#include "support/engine_harness.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -271,4 +272,86 @@ TEST_CASE("a WAV file has a 44-byte RIFF header and the samples little-endian", 
     CHECK(static_cast<unsigned char>(wav[46]) == 0x01);
     CHECK(static_cast<unsigned char>(wav[48]) == 0xFF);
     CHECK(static_cast<unsigned char>(wav[49]) == 0xFF);
+}
+
+// ---- the engine's calls through the bridge ---------------------------------------------------------
+
+namespace {
+
+namespace method = ucs::protocol::method;
+
+int user_of(const media::Endpoint& endpoint) { return std::stoi(endpoint.id.substr(endpoint.id.find(':') + 1)); }
+
+// Alice (agent1) called Bob (agent2) on his extension and Bob answered; both bars attached.
+struct AgentsTalking {
+    ucs::test::Harness h;
+    ucs::test::Client& alice = h.connect();
+    ucs::test::Client& bob = h.connect();
+    mb::MediaBridge bridge;
+    mb::MediaOutput out;
+    int alice_id = 0;
+    int bob_id = 0;
+
+    AgentsTalking() {
+        alice.ready_agent("agent1", "101");
+        bob.ready_agent("agent2", "102");
+        alice.ok(method::dial, {{"number", "102"}});
+        bob.ok(method::answer);
+        const auto legs = h.engine().media_legs();
+        REQUIRE(legs.size() == 1);
+        REQUIRE(legs[0].callee);
+        alice_id = user_of(legs[0].caller);
+        bob_id = user_of(*legs[0].callee);
+        bridge.attach(alice_id, socket_a, out);
+        bridge.attach(bob_id, socket_b, out);
+        refresh();
+    }
+    void refresh() { bridge.set_legs(h.engine().media_legs()); }
+    void ticks(int count) {
+        out = {};
+        for (int i = 0; i < count; ++i) bridge.tick(out);
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(AgentsTalking, "two agents in a new call each get a silence frame that announces their stream",
+                 "[media][server]") {
+    ticks(1);
+    const auto to_alice = frames_to(out, socket_a);
+    const auto to_bob = frames_to(out, socket_b);
+    REQUIRE(to_alice.size() == 1);
+    REQUIRE(to_bob.size() == 1);
+    CHECK(to_alice[0].header.stream == bridge.stream_of(alice_id));
+    CHECK(to_alice[0].header.silence);
+    CHECK(to_alice[0].header.restart);
+    // One announcement is enough: then Bob hears Alice's frames as she sends them, and nothing else.
+    ticks(5);
+    CHECK(out.frames.empty());
+    bridge.receive(socket_a, frame_bytes(bridge.stream_of(alice_id), 0, 0, {0xF8, 1}), out);
+    const auto forwarded = frames_to(out, socket_b);
+    REQUIRE(forwarded.size() == 1);
+    CHECK(forwarded[0].header.restart);  // from another origin than the announcement
+    CHECK(forwarded[0].header.seq == to_bob[0].header.seq + 1);
+}
+
+TEST_CASE_METHOD(AgentsTalking, "the engine's hold plays music to the held agent and nothing to the holder",
+                 "[media][server]") {
+    alice.ok(method::hold);
+    refresh();
+    ticks(50);
+    CHECK(frames_to(out, socket_a).empty());
+    const auto music = frames_to(out, socket_b);
+    REQUIRE(music.size() == 50);
+    CHECK(std::none_of(music.begin(), music.end(), [](const media::FrameView& f) { return f.header.silence; }));
+    CHECK(ucs::audio::rms_dbfs(decode_all(music)) > -40.0);
+
+    alice.ok(method::unhold);
+    alice.ok(method::mute);
+    refresh();
+    bridge.receive(socket_a, frame_bytes(bridge.stream_of(alice_id), 0, 0, {0xF8, 1}), out);
+    ticks(3);
+    const auto muted = frames_to(out, socket_b);
+    REQUIRE(muted.size() == 3);
+    CHECK(std::all_of(muted.begin(), muted.end(), [](const media::FrameView& f) { return f.header.silence; }));
 }

@@ -34,7 +34,7 @@ struct Listener {
     MediaSocket socket = 0;
     std::uint16_t stream = 0;
     std::string call;              // the call the stream belongs to ("" before the first)
-    bool heard_on_stream = false;  // a frame of `stream` came from the bar since the stream began
+    bool sent_on_stream = false;  // the bar was sent a frame of `stream`, so it knows the stream
     // What the bar was sent: the next seq and timestamp, and where the audio came from ("fwd:<from>:<stream>",
     // "gen:<kind>"). A new origin continues the numbers and sets `restart`.
     std::uint32_t next_seq = 0;
@@ -105,7 +105,7 @@ struct MediaBridge::Impl {
         if (call.empty() || call == listener.call) return;
         listener.call = call;
         listener.stream = new_stream();
-        listener.heard_on_stream = false;
+        listener.sent_on_stream = false;
         listener.next_seq = 0;
         listener.origin.clear();
     }
@@ -118,6 +118,7 @@ struct MediaBridge::Impl {
         if (after(header.timestamp + media::timestamp_step, listener.next_ts))
             listener.next_ts = header.timestamp + media::timestamp_step;
         out.frames.push_back({listener.socket, std::move(bytes).value()});
+        listener.sent_on_stream = true;
     }
 
     // A frame made here (not forwarded): the next numbers of the listener's stream.
@@ -281,12 +282,10 @@ void MediaBridge::receive(MediaSocket socket, std::span<const std::uint8_t> byte
         ++counters_.malformed;
         return;
     }
-    Listener& sender = impl_->listeners.at(user->second);
-    if (frame->header.stream != sender.stream) {
+    if (frame->header.stream != impl_->listeners.at(user->second).stream) {
         ++counters_.stale;
         return;
     }
-    sender.heard_on_stream = true;
     const Endpoint from = agent_endpoint(user->second);
     const auto hearers = impl_->hearers.find(from.id);
     if (hearers == impl_->hearers.end()) return;  // nobody hears this agent now (held, muted, no call)
@@ -351,9 +350,9 @@ void MediaBridge::tick(MediaOutput& out) {
                 if (auto spoken = said.find(source->from->id); spoken != said.end()) {
                     impl.generate(listener, "gen:" + spoken->first, *spoken->second, out);
                     ++counters_.generated;
-                } else if (talking && !listener.heard_on_stream) {
-                    // Agent to agent: neither bar knows its new stream until it hears one; a silence
-                    // frame tells it.
+                } else if (talking && !listener.sent_on_stream) {
+                    // Agent to agent: neither bar knows its new stream until it is sent a frame of it,
+                    // and neither speaks on it before: one silence frame tells it.
                     impl.generate(listener, "gen:announce", no_payload, out);
                     ++counters_.generated;
                 }

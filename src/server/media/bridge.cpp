@@ -2,11 +2,11 @@
 
 #include "audio/tones.hpp"
 #include "media/frame.hpp"
-#include "media/resampler.hpp"
 #include "server/engine/engine.hpp"
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <set>
 #include <utility>
@@ -50,7 +50,6 @@ struct Party {
     std::shared_ptr<const Clip> voice;  // null: silence
     std::size_t voice_at = 0;
     std::optional<media::Decoder> decoder;
-    std::optional<media::Resampler> down;
     std::deque<std::int16_t> heard;
     bool retired = false;
 };
@@ -69,6 +68,7 @@ struct MediaBridge::Impl {
     std::map<std::string, std::vector<Endpoint>> hearers;  // endpoint id -> who hears it
     std::map<std::string, media::LegState> leg_states;     // uniqueid -> state
     std::uint16_t next_stream = 1;
+    const std::vector<std::uint8_t> no_payload;
     std::shared_ptr<const Clip> music;
     std::map<std::string, std::shared_ptr<const Clip>> speech_cache;
     std::map<double, std::shared_ptr<const Clip>> tone_cache;
@@ -82,7 +82,9 @@ struct MediaBridge::Impl {
     static int user_of(const Endpoint& endpoint) {
         constexpr std::string_view prefix = "agent:";
         if (!endpoint.id.starts_with(prefix)) return 0;
-        return std::atoi(endpoint.id.c_str() + prefix.size());
+        int user = 0;
+        std::from_chars(endpoint.id.data() + prefix.size(), endpoint.id.data() + endpoint.id.size(), user);
+        return user;
     }
 
     Listener* listener_of(const Endpoint& endpoint) {
@@ -90,12 +92,12 @@ struct MediaBridge::Impl {
         return it == listeners.end() ? nullptr : &it->second;
     }
 
-    const Source* route_of(const Endpoint& endpoint) const {
+    [[nodiscard]] const Source* route_of(const Endpoint& endpoint) const {
         const auto it = routes.find(endpoint);
         return it == routes.end() ? nullptr : &it->second;
     }
 
-    bool talking(const std::string& uniqueid) const {
+    [[nodiscard]] bool talking(const std::string& uniqueid) const {
         const auto it = leg_states.find(uniqueid);
         return it != leg_states.end() && it->second == media::LegState::talking;
     }
@@ -148,26 +150,20 @@ struct MediaBridge::Impl {
     }
 
     // 20 ms into a simulated party's ear: decoded audio, or silence (an empty payload).
+    // libopus decodes straight to heard_rate: no resampler.
     void hear(Party& party, std::span<const std::uint8_t> payload, BridgeCounters& counters) {
         std::array<float, media::frame_samples> pcm{};
         if (!payload.empty()) {
             if (!party.decoder) {
-                auto decoder = media::Decoder::create();
+                auto decoder = media::Decoder::create(heard_rate);
                 if (!decoder) return;
                 party.decoder.emplace(std::move(decoder).value());
             }
             if (!party.decoder->decode(payload, pcm)) return;  // a broken packet is not heard
             ++counters.decoded;
         }
-        if (!party.down) {
-            auto down = media::Resampler::create(media::sample_rate, heard_rate);
-            if (!down) return;
-            party.down.emplace(std::move(down).value());
-        }
-        std::array<float, media::frame_samples> low{};
-        const std::size_t count = party.down->process(pcm, std::span(low).first(party.down->output_size(pcm.size())));
-        for (std::size_t i = 0; i < count; ++i) {
-            const float clamped = std::clamp(low[i], -1.0F, 1.0F);
+        for (std::size_t i = 0; i < heard_frame_samples; ++i) {
+            const float clamped = std::clamp(pcm[i], -1.0F, 1.0F);
             party.heard.push_back(static_cast<std::int16_t>(std::lround(clamped * 32767.0F)));
         }
         while (party.heard.size() > heard_max_samples) party.heard.pop_front();
@@ -201,6 +197,47 @@ struct MediaBridge::Impl {
         if (!clip) return Unexpected(std::string("say: ") + std::string(media::to_string(clip.error())));
         if (speech_cache.size() >= speech_cache_size) speech_cache.erase(speech_cache.begin());
         return speech_cache[text] = *clip;
+    }
+
+    // A party's next 20 ms packet (an empty payload for silence).
+    const std::vector<std::uint8_t>* next_said(Party& party) const {
+        if (!party.voice || party.voice->packets.empty()) return &no_payload;
+        return &party.voice->packets[party.voice_at++ % party.voice->packets.size()];
+    }
+
+    // One tick of generated audio for an agent hearing `source`; false when it gets nothing.
+    bool play_to(Listener& listener, const Source& source,
+                 const std::map<std::string, const std::vector<std::uint8_t>*>& said, MediaOutput& out) {
+        const bool is_talking = talking(source.call);
+        switch (source.kind) {
+            case SourceKind::endpoint:
+                if (auto spoken = said.find(source.from->id); spoken != said.end()) {
+                    generate(listener, "gen:" + spoken->first, *spoken->second, out);
+                    return true;
+                }
+                // Agent to agent: neither bar knows its new stream until it is sent a frame of it,
+                // and neither speaks on it before: one silence frame tells it.
+                if (!is_talking || listener.sent_on_stream) return false;
+                generate(listener, "gen:announce", no_payload, out);
+                return true;
+            case SourceKind::music_on_hold: {
+                if (!music || music->packets.empty()) return false;
+                const std::size_t at = listener.origin == "gen:music" ? listener.clip_at : 0;
+                generate(listener, "gen:music", music->packets[at % music->packets.size()], out);
+                listener.clip_at = at + 1;
+                return true;
+            }
+            case SourceKind::silence:
+                // The far end is muted: silence frames. A holder, or a call still ringing: nothing.
+                if (is_talking) {
+                    generate(listener, "gen:silence", no_payload, out);
+                    return true;
+                }
+                listener.origin.clear();
+                return false;
+            case SourceKind::ringback: break;  // a softphone plays its own
+        }
+        return false;
     }
 
     void meet_party(const Endpoint& endpoint, const std::string& uniqueid) {
@@ -324,19 +361,11 @@ void MediaBridge::set_legs(std::vector<media::BridgeLeg> legs) {
 
 void MediaBridge::tick(MediaOutput& out) {
     Impl& impl = *impl_;
-    static const std::vector<std::uint8_t> no_payload;
     // Each simulated party that someone hears says its next 20 ms, once for all of them.
     std::map<std::string, const std::vector<std::uint8_t>*> said;
     for (const auto& [id, hearers] : impl.hearers) {
         const auto party = impl.parties.find(id);
-        if (party == impl.parties.end()) continue;
-        Party& p = party->second;
-        const std::vector<std::uint8_t>* packet = &no_payload;
-        if (p.voice && !p.voice->packets.empty()) {
-            packet = &p.voice->packets[p.voice_at % p.voice->packets.size()];
-            ++p.voice_at;
-        }
-        said[id] = packet;
+        if (party != impl.parties.end()) said[id] = impl.next_said(party->second);
     }
     for (auto& [user_id, listener] : impl.listeners) {
         const Source* source = impl.route_of(agent_endpoint(user_id));
@@ -344,40 +373,7 @@ void MediaBridge::tick(MediaOutput& out) {
             listener.origin.clear();  // the next frame, whenever it comes, restarts the bar's timing
             continue;
         }
-        const bool talking = impl.talking(source->call);
-        switch (source->kind) {
-            case SourceKind::endpoint: {
-                if (auto spoken = said.find(source->from->id); spoken != said.end()) {
-                    impl.generate(listener, "gen:" + spoken->first, *spoken->second, out);
-                    ++counters_.generated;
-                } else if (talking && !listener.sent_on_stream) {
-                    // Agent to agent: neither bar knows its new stream until it is sent a frame of it,
-                    // and neither speaks on it before: one silence frame tells it.
-                    impl.generate(listener, "gen:announce", no_payload, out);
-                    ++counters_.generated;
-                }
-                break;
-            }
-            case SourceKind::music_on_hold: {
-                if (!impl.music || impl.music->packets.empty()) break;
-                const bool fresh = listener.origin != "gen:music";
-                const std::size_t at = fresh ? 0 : listener.clip_at;
-                impl.generate(listener, "gen:music", impl.music->packets[at % impl.music->packets.size()], out);
-                listener.clip_at = at + 1;
-                ++counters_.generated;
-                break;
-            }
-            case SourceKind::silence:
-                // The far end is muted: silence frames. A holder, or a call still ringing: nothing.
-                if (talking) {
-                    impl.generate(listener, "gen:silence", no_payload, out);
-                    ++counters_.generated;
-                } else {
-                    listener.origin.clear();
-                }
-                break;
-            case SourceKind::ringback: break;  // a softphone plays its own
-        }
+        if (impl.play_to(listener, *source, said, out)) ++counters_.generated;
     }
     // Simulated parties whose agent is muted hear 20 ms of silence.
     for (const auto& [endpoint, source] : impl.routes) {

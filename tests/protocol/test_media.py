@@ -190,7 +190,7 @@ class MediaTest(unittest.TestCase):
 
         self.run_async(scenario())
 
-    def test_media_attach_refuses_unknown_and_unlogged_sessions_and_a_newer_attach_replaces_the_older(self):
+    def test_media_attach_refuses_bad_sessions_a_newer_attach_replaces_the_older_and_logout_closes_it(self):
         async def scenario():
             socket, answer = await self.attach("no-such-session")
             self.assertEqual(answer["error"]["data"]["code"], "SESSION_EXPIRED")
@@ -221,6 +221,14 @@ class MediaTest(unittest.TestCase):
                 while True:
                     await asyncio.wait_for(second.recv(), 10)
             self.assertEqual(second.close_code, 1003)
+            # A socket of a session that logs out is closed with 4002.
+            third, answer = await self.attach(hello["session"])
+            self.assertIn("result", answer)
+            await agent.ok("logout")
+            with self.assertRaises(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(third.recv(), 10)
+            self.assertEqual(third.close_code, 4002)
             await agent.socket.close()
 
         self.run_async(scenario())

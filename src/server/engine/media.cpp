@@ -48,7 +48,9 @@ media::Endpoint agent_endpoint(int user_id) { return media::Endpoint{"agent:" + 
 Expected<int, MediaAttachError> Engine::media_user(const std::string& session_key) const {
     const auto session = impl_->sessions.find(session_key);
     if (session == impl_->sessions.end()) return Unexpected(MediaAttachError::unknown_session);
-    if (!session->second.user_id) return Unexpected(MediaAttachError::not_logged_in);
+    // A logged-out session keeps its user id until the next login: its state says it is logged out.
+    if (!session->second.user_id || session->second.state == AppState::CREDENTIALS)
+        return Unexpected(MediaAttachError::not_logged_in);
     return *session->second.user_id;
 }
 

@@ -47,7 +47,7 @@ Expected<AttachRequest, std::string> read_attach(std::string_view text, const En
             return refuse(reply_id, ErrorCode::session_expired, "params.session: no such session", "params.session");
         return refuse(reply_id, ErrorCode::invalid_state, "the session is not logged in");
     }
-    return AttachRequest{reply_id, *user};
+    return AttachRequest{reply_id, std::string(session->get_string()), *user};
 }
 
 std::string attach_result(const json::value& id, std::uint16_t stream) {

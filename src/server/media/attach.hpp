@@ -17,6 +17,7 @@ namespace ucs::server::media_bridge {
 
 struct AttachRequest {
     boost::json::value id;
+    std::string session;
     int user_id = 0;  // the session's agent
 };
 

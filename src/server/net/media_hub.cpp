@@ -18,6 +18,9 @@ constexpr auto tick_period = std::chrono::milliseconds(20);
 // Behind by more than this (a stalled loop): start the pacing afresh instead of catching up in a burst.
 constexpr auto max_lag = std::chrono::milliseconds(100);
 constexpr std::uint16_t close_unsupported_data = 1003;
+// docs/media.md: the session a media socket was attached with has ended (logout, expiry).
+constexpr std::uint16_t close_session_ended = 4002;
+constexpr int session_check_ticks = 50;  // once a second
 
 }  // namespace
 
@@ -49,6 +52,7 @@ void MediaHub::receive_text(media_bridge::MediaSocket id, std::string_view text)
     if (bridge_.attached(id)) {
         // After the answer only binary frames follow (docs/media.md).
         bridge_.detach(id);
+        attached_.erase(id);
         connection->close_after_flush(close_unsupported_data);
         return;
     }
@@ -58,6 +62,8 @@ void MediaHub::receive_text(media_bridge::MediaSocket id, std::string_view text)
     bridge_.set_legs(engine_.media_legs());
     media_bridge::MediaOutput out;
     const std::uint16_t stream = bridge_.attach(request->user_id, id, out);
+    attached_[id] = Attached{request->session, request->user_id};
+    for (const auto& [replaced, code] : out.closes) attached_.erase(replaced);
     connection->send_text(media_bridge::attach_result(request->id, stream));
     deliver(std::move(out));
 }
@@ -70,7 +76,22 @@ void MediaHub::receive_binary(media_bridge::MediaSocket id, std::span<const std:
 
 void MediaHub::closed(media_bridge::MediaSocket id) {
     bridge_.detach(id);
+    attached_.erase(id);
     connections_.erase(id);
+}
+
+void MediaHub::close_ended_sessions() {
+    for (auto it = attached_.begin(); it != attached_.end();) {
+        const auto user = engine_.media_user(it->second.session);
+        if (user && *user == it->second.user_id) {
+            ++it;
+            continue;
+        }
+        bridge_.detach(it->first);
+        if (auto connection = connections_.contains(it->first) ? connections_[it->first].lock() : nullptr)
+            connection->close_after_flush(close_session_ended);
+        it = attached_.erase(it);
+    }
 }
 
 void MediaHub::shutdown() {
@@ -119,6 +140,7 @@ void MediaHub::on_timer() {
     timer_->next += tick_period;
     if (now - timer_->next > max_lag) timer_->next = now + tick_period;
     try {
+        if (++ticks_ % session_check_ticks == 0) close_ended_sessions();
         bridge_.set_legs(engine_.media_legs());
         media_bridge::MediaOutput out;
         bridge_.tick(out);

@@ -59,6 +59,7 @@ public:
 
 private:
     void deliver(media_bridge::MediaOutput out);
+    void close_ended_sessions();
     void arm_timer();
     void on_timer();
 
@@ -67,6 +68,12 @@ private:
     media_bridge::MediaBridge bridge_;
     std::unique_ptr<Timer> timer_;
     std::map<media_bridge::MediaSocket, std::weak_ptr<MediaConnection>> connections_;
+    struct Attached {
+        std::string session;
+        int user_id = 0;
+    };
+    std::map<media_bridge::MediaSocket, Attached> attached_;  // what each attached socket was attached with
+    int ticks_ = 0;
     media_bridge::MediaSocket next_id_ = 1;
     bool stopping_ = false;
 };

@@ -1,6 +1,7 @@
 // ucsd under load: WebSocket sessions against a real release ucsd --demo, figures read from /proc.
 //
 //   node bench/load.mjs [--sessions=1000,5000,10000] [--window=30] [--mirrors=300] [--fanout=20]
+//                       [--agents=1000] [--rate=1000] [--calls=20] [--store-on-loop] [--only=idle|fanout|calls]
 //
 // idle:   N sessions (hello, then a ping every heartbeat_ms, staggered) -> RSS per session, ucsd's CPU over
 //         `window` seconds as % of one core, and the heartbeat pings' round trip p50/p99 (as the client sees it:
@@ -8,8 +9,14 @@
 // fanout: one agent (agent1) logged in from K sessions (SSO), one of them drives queue calls in a loop (sandbox
 //         call -> answer -> far-end hangup -> READY); events delivered per second over all K sessions, ucsd's
 //         CPU per delivered event, ring latency (sandbox POST -> call.ringing at the driver) and RSS growth.
+// calls:  M agents (load1..loadM, added to the demo database, each on a desk phone of its own), sandbox calls
+//         to their extensions at `rate` calls/s in all: ring -> answer -> far-end hangup. Calls/s completed, ring
+//         latency (sandbox POST -> call.ringing at the agent) and hangup latency (far-end hangup POST ->
+//         call.hangup at the agent: includes waiting for the history row to be durable), p50/p99. Then a
+//         short second window under strace counts fdatasync per call. --store-on-loop runs the same against
+//         ucsd --store-on-loop (each write committed on the event loop, as before group commit).
 // Each scenario runs a fresh ucsd (port 0, temporary data directory). A figure, not a test.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -37,10 +44,12 @@ function procStats(pid) {
   return { cpu, rss };
 }
 
-// Starts `ucsd --demo` on port 0 in a fresh data directory; resolves when it prints its port.
-async function startUcsd(binary) {
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-load-'));
-  const child = spawn(binary, ['--demo', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts `ucsd --demo` on port 0 in a fresh data directory (or `data`, kept); resolves when it prints its port.
+async function startUcsd(binary, { data: given, args = [] } = {}) {
+  const data = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-load-'));
+  // All the load comes from one address: no per-address cap.
+  const child = spawn(binary, ['--demo', '--listen', '127.0.0.1:0', '--data', data, '--max-connections-per-address', '0', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   const port = await new Promise((resolve, reject) => {
     const onLine = (chunk) => {
@@ -59,7 +68,7 @@ async function startUcsd(binary) {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      fs.rmSync(data, { recursive: true, force: true });
+      if (!given) fs.rmSync(data, { recursive: true, force: true });
     },
   };
 }
@@ -127,8 +136,15 @@ class Client {
       if (b.length < offset + length) return;
       const payload = b.subarray(offset, offset + length);
       this.buffer = b.subarray(offset + length);
-      if (opcode === 0x1) this.#frame(payload.toString());
-      else if (opcode === 0x9) this.#write(0xa, payload);
+      const fin = (b[0] & 0x80) !== 0;
+      // ucsd fragments long messages (a provision reply naming 1,000 agents): text, continuations, FIN.
+      if (opcode === 0x1 || opcode === 0x0) {
+        this.fragments = opcode === 0x1 ? [payload] : [...(this.fragments ?? []), payload];
+        if (fin) {
+          this.#frame(Buffer.concat(this.fragments).toString());
+          this.fragments = null;
+        }
+      } else if (opcode === 0x9) this.#write(0xa, payload);
       else if (opcode === 0x8) this.socket.end();
     }
   }
@@ -318,17 +334,154 @@ async function fanout(binary, mirrors, seconds) {
   }
 }
 
+// A demo database with `agents` more agents: load1.. (user ids from 1001) on desk phones load-1.. with
+// extensions 50001.. . Written straight into the file while no ucsd runs: the REST API adds no users.
+async function agentsDatabase(binary, agents) {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-calls-'));
+  const seeded = await startUcsd(binary, { data });
+  await seeded.stop();
+  const sql = `BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
+INSERT INTO users (id, username, firstname, lastname, email, locale, superuser, group_id, number, data,
+                   salt, iterations, stored_key, server_key)
+  SELECT 1000 + i, 'load' || i, 'Load', 'Agent ' || i, NULL, 'en', 0, NULL, NULL, '{}', x'00', 4096, x'00', x'00' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
+INSERT INTO devices (id, identifier, name, extension, address, type)
+  SELECT 1000 + i, 'load-' || i, 'Load phone ' || i, CAST(50000 + i AS TEXT), NULL, 'desk' FROM n;
+COMMIT;`;
+  const done = spawnSync('sqlite3', [path.join(data, 'ucsd.sqlite3')], { input: sql, encoding: 'utf8' });
+  if (done.status !== 0) throw new Error(`sqlite3: ${done.stderr}`);
+  return data;
+}
+
+// fdatasync/fsync calls ucsd makes while `during` runs, counted by strace (attached to every thread).
+async function countSyncs(pid, during) {
+  const out = path.join(os.tmpdir(), `ucsd-strace-${pid}.txt`);
+  const strace = spawn('strace', ['-f', '-c', '-e', 'trace=fdatasync,fsync', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  await sleep(500); // attached
+  await during();
+  strace.kill('SIGINT');
+  await new Promise((r) => strace.once('exit', r));
+  const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  fs.rmSync(out, { force: true });
+  let count = 0;
+  for (const m of text.matchAll(/^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(fdatasync|fsync)$/gm)) count += Number(m[1]);
+  return count;
+}
+
+async function calls(binary, agents, rate, seconds, storeOnLoop) {
+  const data = await agentsDatabase(binary, agents);
+  const ucsd = await startUcsd(binary, { data, args: storeOnLoop ? ['--store-on-loop'] : [] });
+  const base = `http://127.0.0.1:${ucsd.port}`;
+  const label = `calls ${agents}${storeOnLoop ? ' store-on-loop' : ''}`;
+  try {
+    const { access_token: token } = await rest(base, null, 'POST', '/login/oauth2/token',
+      { client_id: 'sandbox', client_secret: 'sandbox', grant_type: 'client_credentials' });
+    const clients = await openSessions(`ws://127.0.0.1:${ucsd.port}/ws`, agents, 50);
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < clients.length; i += 50) {
+      await Promise.all(clients.slice(i, i + 50).map(async (c, j) => {
+        const n = i + j + 1;
+        await c.request('sso', { username: `load${n}`, token: ssoToken(`load${n}`, now) });
+        await c.request('identifier', { identifier: `load-${n}` });
+        await c.request('provision');
+        await c.request('changeStatus', { status: 'READY' });
+      }));
+    }
+    await sleep(500);
+    // Each agent gets a call every agents/rate seconds, staggered; one late starts at once.
+    const period = (1000 * agents) / rate;
+    let rings = [];
+    let hangups = [];
+    let completed = 0;
+    let failed = 0;
+    let running = true;
+    const oneCall = async (c, n) => {
+      const ringing = c.waitEvent('call.ringing');
+      const tr = performance.now();
+      const { uniqueid } = await rest(base, token, 'POST', '/api/v1.0/sandbox/calls', { from: '+420777123456', to: String(50000 + n) });
+      await ringing;
+      rings.push(performance.now() - tr);
+      const connected = c.waitEvent('call.connect');
+      await c.request('answer');
+      await connected;
+      const hungUp = c.waitEvent('call.hangup');
+      const th = performance.now();
+      await rest(base, token, 'POST', `/api/v1.0/sandbox/calls/${uniqueid}/hangup`);
+      await hungUp;
+      hangups.push(performance.now() - th);
+      completed += 1;
+    };
+    const loops = clients.map(async (c, i) => {
+      let next = performance.now() + (i * period) / agents;
+      while (running) {
+        const wait = next - performance.now();
+        if (wait > 0) await sleep(wait);
+        if (!running) return;
+        next += period;
+        try {
+          await oneCall(c, i + 1);
+        } catch {
+          failed += 1;
+          return;
+        }
+      }
+    });
+    const window = async (ms) => {
+      rings = [];
+      hangups = [];
+      const c0 = completed;
+      const e0 = clients.reduce((n, c) => n + c.events, 0);
+      const s0 = procStats(ucsd.child.pid);
+      const u0 = process.cpuUsage();
+      const t0 = performance.now();
+      await sleep(ms);
+      const s1 = procStats(ucsd.child.pid);
+      const u1 = process.cpuUsage(u0);
+      return {
+        calls: completed - c0, elapsed: (performance.now() - t0) / 1000, cpu: s1.cpu - s0.cpu, rings, hangups,
+        events: clients.reduce((n, c) => n + c.events, 0) - e0, clientCpu: (u1.user + u1.system) / 1e6,
+      };
+    };
+    await sleep(2000); // warm up
+    const measured = await window(seconds * 1000);
+    let synced = 0;
+    const syncs = await countSyncs(ucsd.child.pid, async () => { synced = (await window(5000)).calls; });
+    running = false;
+    await Promise.all(loops);
+    for (const c of clients) c.close();
+    const ms = (list, p) => percentile(list, p).toFixed(1);
+    return [
+      { bench: label, metric: 'calls / s', value: `${Math.round(measured.calls / measured.elapsed)}`, note: `${measured.calls} calls in ${measured.elapsed.toFixed(0)} s (offered ${rate}/s); ${failed} agents stopped on an error` },
+      { bench: label, metric: 'ring p50 / p99', value: `${ms(measured.rings, 50)} / ${ms(measured.rings, 99)} ms`, note: 'sandbox POST -> call.ringing at the agent' },
+      { bench: label, metric: 'hangup p50 / p99', value: `${ms(measured.hangups, 50)} / ${ms(measured.hangups, 99)} ms`, note: 'far-end hangup POST -> call.hangup at the agent' },
+      { bench: label, metric: 'ucsd CPU', value: `${((100 * measured.cpu) / measured.elapsed).toFixed(0)} %`, note: `of one core; ${((1e6 * measured.cpu) / Math.max(measured.calls, 1)).toFixed(0)} us per call` },
+      { bench: label, metric: 'client CPU', value: `${((100 * measured.clientCpu) / measured.elapsed).toFixed(0)} %`, note: `this node process; ${Math.round(measured.events / Math.max(measured.calls, 1))} events delivered per call over all sessions` },
+      { bench: label, metric: 'fdatasync / call', value: synced ? (syncs / synced).toFixed(2) : 'n/a', note: `${syncs} fdatasync+fsync over ${synced} calls, under strace; load ${load()}` },
+    ];
+  } finally {
+    await ucsd.stop();
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const binary = benchUcsd();
   const sessions = listOption('sessions', [1000, 5000, 10000]);
   const windowSeconds = listOption('window', [30])[0];
   const mirrors = listOption('mirrors', [300]);
   const fanoutSeconds = listOption('fanout', [20])[0];
+  const agents = listOption('agents', [1000]);
+  const rate = listOption('rate', [1000])[0];
+  const callSeconds = listOption('calls', [20])[0];
+  const storeOnLoop = process.argv.includes('--store-on-loop');
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const runs = (name) => !only || only === name;
   process.stdout.write(`ucsd ${binary}\n${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, load ${load()}\n\n`);
   const rows = [];
-  if (only !== 'fanout') for (const n of sessions) rows.push(...(await idle(binary, n, windowSeconds)));
-  if (only !== 'idle') for (const k of mirrors) rows.push(...(await fanout(binary, k, fanoutSeconds)));
+  if (runs('idle')) for (const n of sessions) rows.push(...(await idle(binary, n, windowSeconds)));
+  if (runs('fanout')) for (const k of mirrors) rows.push(...(await fanout(binary, k, fanoutSeconds)));
+  if (runs('calls')) for (const m of agents) rows.push(...(await calls(binary, m, rate, callSeconds, storeOnLoop)));
   printTable(rows);
   process.stdout.write(`\nload average at the end: ${load()}\n`);
 }

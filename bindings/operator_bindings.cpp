@@ -12,6 +12,7 @@
 //   _tonePcm(name, sampleRate)           one cycle of a tone as a Float32Array (web/audio/softphone.js)
 //   _audioOutput(running)                the softphone's audio reports: autoplay allowed or not,
 //   _microphone(ok, why)                 and how getUserMedia went
+//   _mediaOwner(owner)                   whether this tab holds the agent's media lock (Web Locks)
 //   _pageFrozen(frozen)                  Page Lifecycle freeze/resume (installed with the unload hooks)
 // Values cross the boundary as JSON text: small, and no per-type marshalling code to keep in step.
 
@@ -306,6 +307,10 @@ public:
         engine_.page_frozen(frozen, now());
         pump();
     }
+    void media_owner(bool owner) {
+        engine_.media_owner(owner, now());
+        pump();
+    }
     void microphone(bool ok, const std::string& why) {
         if (ok) {
             engine_.microphone_opened(now());
@@ -364,6 +369,8 @@ private:
                        },
                        [](agent::StopSound&) { audio().call<void>("stop"); },
                        [](agent::PrepareAudio&) { audio().call<void>("prepare"); },
+                       [](agent::ClaimMediaOwner& e) { audio().call<void>("claimOwner", e.lock); },
+                       [](agent::ReleaseMediaOwner&) { audio().call<void>("releaseOwner"); },
                        [](agent::OpenMicrophone& e) {
                            val constraints = val::object();
                            constraints.set("echoCancellation", e.echo_cancellation);
@@ -657,6 +664,10 @@ void page_frozen(bool frozen) {
     if (host) host->page_frozen(frozen);
 }
 
+void media_owner(bool owner) {
+    if (host) host->media_owner(owner);
+}
+
 }  // namespace
 
 // What would have been an exception (Boost.JSON's value::at on a missing key, say) is a bug: the
@@ -686,4 +697,5 @@ EMSCRIPTEN_BINDINGS(ucs_operator) {
     emscripten::function("_audioOutput", &audio_output);
     emscripten::function("_microphone", &microphone);
     emscripten::function("_pageFrozen", &page_frozen);
+    emscripten::function("_mediaOwner", &media_owner);
 }

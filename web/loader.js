@@ -217,6 +217,7 @@
             (audio = ucsAudioChunk()((name, rate) => module._tonePcm(name, rate), {
               output: (running) => module._audioOutput(running),
               microphone: (ok, why) => module._microphone(ok, why),
+              owner: (owner) => module._mediaOwner(owner),
             })),
         });
         // The page has not loaded yet: the engine's WebSocket connects already, with the configuration

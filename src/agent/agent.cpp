@@ -105,6 +105,24 @@ struct Agent::Impl {
           login(ctx),
           softphone(ctx) {
     }
+    // An independent engine in the same state: every member copied, the parts that point at their
+    // neighbours pointed at the copy's. A member added to Impl is copied here too (the test "a copied
+    // agent goes on exactly like the original" in tests/unit/agent_units_test.cpp checks it).
+    Impl(const Impl& other)
+        : config(other.config),
+          environment(other.environment),
+          out(other.out),
+          model(other.model),
+          link(other.link),
+          ctx{out, link, config, environment, other.ctx.random, model, other.ctx.now},
+          login(other.login),
+          softphone(other.softphone),
+          early_calls(other.early_calls) {
+        link.rebind(out);
+        login.rebind(ctx);
+        softphone.rebind(ctx);
+    }
+    Impl& operator=(const Impl&) = delete;
 
     Config config;
     Environment environment;
@@ -622,6 +640,8 @@ Agent::Agent(Config config, Environment environment, RandomSource& random)
 
 Agent::~Agent() = default;
 
+Agent::Agent(const Agent& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
+
 void Agent::start(Millis now) {
     impl_->ctx.now = now;
     impl_->link.start();
@@ -663,6 +683,12 @@ void Agent::page_frozen(bool frozen, Millis now) {
 void Agent::microphone_opened(Millis now) {
     impl_->ctx.now = now;
     impl_->softphone.microphone_opened();
+}
+
+void Agent::media_owner(bool owner, Millis now) {
+    impl_->ctx.now = now;
+    impl_->softphone.media_owner(owner);
+    impl_->settle_input();
 }
 
 void Agent::microphone_failed(const std::string& why, Millis now) {

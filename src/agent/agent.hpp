@@ -44,7 +44,9 @@ class Agent {
 public:
     Agent(Config config, Environment environment, RandomSource& random);
     ~Agent();
-    Agent(const Agent&) = delete;
+    // A snapshot: an independent engine in this one's state (its effects not yet taken included),
+    // sharing only the RandomSource. The fuzz target branches many inputs off one replayed state.
+    Agent(const Agent& other);
     Agent& operator=(const Agent&) = delete;
 
     void start(Millis now);
@@ -57,6 +59,8 @@ public:
     void audio_output(bool running, Millis now);
     void microphone_opened(Millis now);
     void microphone_failed(const std::string& why, Millis now);
+    // ClaimMediaOwner's answer: whether this tab holds the agent's audio (again, when it changes).
+    void media_owner(bool owner, Millis now);
     // Page Lifecycle: the page is being frozen (`freeze`) or came back (`resume`). ucsd offers no
     // queue calls to a frozen bar, so the engine tells it at once with a heartbeat.
     void page_frozen(bool frozen, Millis now);

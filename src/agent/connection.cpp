@@ -32,7 +32,7 @@ RpcFailure failure_of(const json::object& frame) {
 }  // namespace
 
 Connection::Connection(Outputs& out, RandomSource& random, std::string url, std::string client_name)
-    : out_(out), random_(random), url_(std::move(url)), client_name_(std::move(client_name)) {}
+    : out_(&out), random_(&random), url_(std::move(url)), client_name_(std::move(client_name)) {}
 
 void Connection::opened() {
     socket_up_ = true;
@@ -45,7 +45,7 @@ void Connection::send_handshake() {
     pending_[id] = Pending{Request{}, true};
     json::object params = session_ ? json::object{{"session", *session_}, {"last_seq", last_seq_}}
                                    : json::object{{"protocol", protocol::version}, {"client", client_name_}};
-    out_.emit(SendFrame{protocol::request_frame(id, session_ ? m::resume_session : m::hello, std::move(params))});
+    out_->emit(SendFrame{protocol::request_frame(id, session_ ? m::resume_session : m::hello, std::move(params))});
 }
 
 std::vector<Answered> Connection::fail_all(const std::string& message) {
@@ -62,25 +62,25 @@ std::vector<Answered> Connection::closed() {
     socket_up_ = false;
     handshake_done_ = false;
     ping_outstanding_ = false;
-    out_.cancel_timer(Timer::heartbeat);
+    out_->cancel_timer(Timer::heartbeat);
     // Requests in flight have unknown outcomes (the event stream will tell what happened); requests
     // not sent yet are dropped with them, so a rejected call is never carried out later.
     auto failed = fail_all("the connection to UCS was lost");
     if (!lost_reported_) {
         lost_reported_ = true;
         if (ever_connected_) {
-            out_.warn("connection to UCS lost; reconnecting");
+            out_->warn("connection to UCS lost; reconnecting");
         } else {
-            out_.fire("onError", {json::value("cannot connect to UCS at " + url_)});
+            out_->fire("onError", {json::value("cannot connect to UCS at " + url_)});
         }
     }
     // Exponential back-off with +-20 % jitter, capped.
     const Millis base = std::min<Millis>(max_reconnect_delay, Millis{500} << std::min(reconnect_attempt_, 6));
-    const std::string noise = random_.bytes(1);
+    const std::string noise = random_->bytes(1);
     const double jitter = 0.8 + 0.4 * (static_cast<unsigned char>(noise[0]) / 255.0);
     ++reconnect_attempt_;
-    out_.start_timer(Timer::reconnect, static_cast<Millis>(static_cast<double>(base) * jitter));
-    out_.view_changed();
+    out_->start_timer(Timer::reconnect, static_cast<Millis>(static_cast<double>(base) * jitter));
+    out_->view_changed();
     return failed;
 }
 
@@ -88,12 +88,12 @@ std::vector<Answered> Connection::heartbeat_due() {
     if (!up()) return {};
     if (ping_outstanding_) {
         // A whole heartbeat without an answer: the link is dead even if the socket has not noticed.
-        out_.emit(CloseSocket{});
+        out_->emit(CloseSocket{});
         return closed();
     }
     ping_outstanding_ = true;
     send(m::ping, {}, Request{Reply::ping});
-    out_.start_timer(Timer::heartbeat, heartbeat_ms_);
+    out_->start_timer(Timer::heartbeat, heartbeat_ms_);
     return {};
 }
 
@@ -106,7 +106,7 @@ void Connection::send(std::string_view method, json::object params, Request requ
     std::string frame = protocol::request_frame(id, method, std::move(params));
     pending_[id] = Pending{std::move(request), false};
     if (up()) {
-        out_.emit(SendFrame{std::move(frame)});
+        out_->emit(SendFrame{std::move(frame)});
     } else {
         waiting_.emplace_back(id, std::move(frame));
     }
@@ -116,7 +116,7 @@ Incoming Connection::receive(std::string_view text) {
     boost::system::error_code ec;
     json::value frame = json::parse(json::string_view(text.data(), text.size()), ec);
     if (ec || !frame.is_object()) {
-        out_.warn("UCS sent a frame that is not a JSON object");
+        out_->warn("UCS sent a frame that is not a JSON object");
         return {};
     }
     const json::object& object = frame.get_object();
@@ -163,14 +163,14 @@ Incoming Connection::handshake_reply(const std::variant<json::value, RpcFailure>
             return {};
         }
         const auto* failure = std::get_if<RpcFailure>(&outcome);
-        out_.fire("onError", {json::value("UCS refused the connection: " + (failure != nullptr ? failure->message : std::string("no session")))});
+        out_->fire("onError", {json::value("UCS refused the connection: " + (failure != nullptr ? failure->message : std::string("no session")))});
         return {};
     }
     const json::object& r = result->get_object();
     if (!resuming) {
         const json::value* key = r.if_contains("session");
         if (key == nullptr || !key->is_string()) {
-            out_.fire("onError", {json::value("UCS refused the connection: the greeting has no session")});
+            out_->fire("onError", {json::value("UCS refused the connection: the greeting has no session")});
             return {};
         }
         session_ = std::string(key->get_string());
@@ -183,7 +183,7 @@ Incoming Connection::handshake_reply(const std::variant<json::value, RpcFailure>
         return Greeted{first, std::move(failed)};
     }
     handshake_complete(r);
-    for (auto& [id, frame] : std::exchange(waiting_, {})) out_.emit(SendFrame{std::move(frame)});
+    for (auto& [id, frame] : std::exchange(waiting_, {})) out_->emit(SendFrame{std::move(frame)});
     const json::value* replayed = r.if_contains("replayed");
     // Replayed events follow this result and are handled as they come; null: too much was missed.
     if (replayed == nullptr || replayed->is_null()) return Resumed{r};
@@ -195,9 +195,9 @@ void Connection::handshake_complete(const json::object& result) {
     ping_outstanding_ = false;
     reconnect_attempt_ = 0;
     if (auto hb = result.if_contains("heartbeat_ms"); hb && hb->is_int64() && hb->get_int64() > 0) heartbeat_ms_ = hb->get_int64();
-    out_.start_timer(Timer::heartbeat, heartbeat_ms_);
+    out_->start_timer(Timer::heartbeat, heartbeat_ms_);
     if (lost_reported_) {
-        out_.fire("onInfo", {json::value("connection to UCS restored")});
+        out_->fire("onInfo", {json::value("connection to UCS restored")});
         lost_reported_ = false;
     }
 }

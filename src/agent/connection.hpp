@@ -90,7 +90,7 @@ class Connection {
 public:
     Connection(Outputs& out, RandomSource& random, std::string url, std::string client_name);
 
-    void start() { out_.emit(OpenSocket{url_}); }
+    void start() { out_->emit(OpenSocket{url_}); }
     // The socket opened: hello for a new session, session.resume for a known one.
     void opened();
     // The socket closed (or failed). Requests in flight and waiting fail; a reconnect is scheduled.
@@ -110,6 +110,9 @@ public:
     [[nodiscard]] const std::optional<std::string>& session() const { return session_; }
     [[nodiscard]] const std::string& url() const { return url_; }
 
+    // After a copy (Agent's copy constructor): emit into `out` from now on.
+    void rebind(Outputs& out) { out_ = &out; }
+
 private:
     struct Pending {
         Request request;
@@ -123,8 +126,10 @@ private:
     std::vector<Answered> fail_all(const std::string& message);
     void send_handshake();
 
-    Outputs& out_;
-    RandomSource& random_;
+    // Not owned. Pointers, not references, so that a copy of the agent can point its copy at its
+    // own outputs (rebind()).
+    Outputs* out_;
+    RandomSource* random_;
     std::string url_;
     std::string client_name_;
     bool socket_up_ = false;

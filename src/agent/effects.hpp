@@ -91,6 +91,14 @@ struct StopSound {};
 // A softphone was paired: make the audio output now (not at page load), so the bar learns at once
 // whether the browser lets it play, before anything rings.
 struct PrepareAudio {};
+// A softphone was paired: ask the browser which tab owns this agent's audio (docs/media.md, "One media
+// owner"). The bindings hold the Web Lock `lock` while the tab lives and answer media_owner(true) when
+// they hold it, media_owner(false) while another tab does (and true later, when it is handed over).
+struct ClaimMediaOwner {
+    std::string lock;
+};
+// The softphone is no longer paired (or the agent left): let another tab have the audio.
+struct ReleaseMediaOwner {};
 // getUserMedia with the page's audioInputConstraints; the bindings answer microphone_opened()
 // or microphone_failed().
 struct OpenMicrophone {
@@ -107,7 +115,8 @@ struct MuteMicrophone {
 
 using Effect = std::variant<OpenSocket, CloseSocket, SendFrame, StartTimer, CancelTimer, FireCallback, SettlePromise,
                             SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon, PlaySound, StopSound,
-                            PrepareAudio, OpenMicrophone, CloseMicrophone, MuteMicrophone>;
+                            PrepareAudio, ClaimMediaOwner, ReleaseMediaOwner, OpenMicrophone, CloseMicrophone,
+                            MuteMicrophone>;
 
 class Outputs {
 public:

@@ -44,20 +44,20 @@ bool app_transition_allowed(AppState from, AppState to) {
 }
 
 void Login::move_to(AppState next) {
-    Model& model = ctx_.model;
+    Model& model = ctx_->model;
     if (model.app == next) return;
     if (!app_transition_allowed(model.app, next)) {
-        ctx_.out.warn("ignored a move from " + std::string(to_string(model.app)) + " to " + std::string(to_string(next)));
+        ctx_->out.warn("ignored a move from " + std::string(to_string(model.app)) + " to " + std::string(to_string(next)));
         return;
     }
     model.app = next;
-    ctx_.out.view_changed();
+    ctx_->out.view_changed();
 }
 
 // ---- credentials ------------------------------------------------------------------------------
 
 void Login::enter_credentials(bool relogin) {
-    Model& model = ctx_.model;
+    Model& model = ctx_->model;
     move_to(AppState::CREDENTIALS);
     step_ = Step::idle;
     scram_.reset();
@@ -65,42 +65,42 @@ void Login::enter_credentials(bool relogin) {
     model.logged_in = false;
     model.provisioned = false;
     model.known = ReadyState{};
-    ctx_.out.fire("onCredentials");
-    const auto remembered = ctx_.environment.cookies.find(std::string(remember_cookie));
-    if (remembered != ctx_.environment.cookies.end() && (ctx_.config.autologin || relogin)) {
+    ctx_->out.fire("onCredentials");
+    const auto remembered = ctx_->environment.cookies.find(std::string(remember_cookie));
+    if (remembered != ctx_->environment.cookies.end() && (ctx_->config.autologin || relogin)) {
         const std::string& value = remembered->second;
         const auto separator = value.find(' ');
         if (separator == std::string::npos) return;
         step_ = Step::remembered;
-        ctx_.link.send(m::login_remember,
+        ctx_->link.send(m::login_remember,
                        json::object{{"username", value.substr(0, separator)},
                                     {"token", value.substr(separator + 1)},
-                                    {"autologout", ctx_.config.autologout}},
+                                    {"autologout", ctx_->config.autologout}},
                        Request{Reply::login_remember});
     } else if (relogin) {
-        post_coded(ctx_, texts::session_ended, {}, "warning", AppState::CREDENTIALS);
+        post_coded(*ctx_, texts::session_ended, {}, "warning", AppState::CREDENTIALS);
     }
 }
 
 void Login::password(const std::string& username, const std::string& password, bool remember, PromiseId promise) {
-    if (step_ != Step::idle) return ctx_.out.refuse(promise, ErrorCode::invalid_state, "login: a login is already in progress");
-    scram_.emplace(username, password, auth::base64url_token(ctx_.random.bytes(18)));
-    ctx_.model.sso_provider.reset();
+    if (step_ != Step::idle) return ctx_->out.refuse(promise, ErrorCode::invalid_state, "login: a login is already in progress");
+    scram_.emplace(username, password, auth::base64url_token(ctx_->random.bytes(18)));
+    ctx_->model.sso_provider.reset();
     step_ = Step::scram_first;
     attempt_promise_ = promise;
     attempt_username_ = username;
     attempt_remember_ = remember;
-    ctx_.link.send(m::login, json::object{{"username", username}, {"client_first", scram_->client_first()}}, Request{Reply::login_first});
+    ctx_->link.send(m::login, json::object{{"username", username}, {"client_first", scram_->client_first()}}, Request{Reply::login_first});
 }
 
 void Login::sso(const std::string& username, const std::string& token, std::optional<std::string> provider, PromiseId promise) {
-    if (step_ != Step::idle) return ctx_.out.refuse(promise, ErrorCode::invalid_state, "sso: a login is already in progress");
-    json::object params{{"username", username}, {"token", token}, {"autologout", ctx_.config.autologout}};
+    if (step_ != Step::idle) return ctx_->out.refuse(promise, ErrorCode::invalid_state, "sso: a login is already in progress");
+    json::object params{{"username", username}, {"token", token}, {"autologout", ctx_->config.autologout}};
     if (provider) params["provider"] = *provider;
-    ctx_.model.sso_provider = std::move(provider);
+    ctx_->model.sso_provider = std::move(provider);
     step_ = Step::sso;
     attempt_promise_ = promise;
-    ctx_.link.send(m::sso, std::move(params), Request{Reply::sso});
+    ctx_->link.send(m::sso, std::move(params), Request{Reply::sso});
 }
 
 void Login::scram_challenge(const Answered& answer) {
@@ -116,8 +116,8 @@ void Login::scram_challenge(const Answered& answer) {
         return;
     }
     step_ = Step::scram_proof;
-    ctx_.link.send(m::login_proof,
-                   json::object{{"client_final", *client_final}, {"remember", attempt_remember_}, {"autologout", ctx_.config.autologout}},
+    ctx_->link.send(m::login_proof,
+                   json::object{{"client_final", *client_final}, {"remember", attempt_remember_}, {"autologout", ctx_->config.autologout}},
                    Request{Reply::login_proof});
 }
 
@@ -126,14 +126,14 @@ void Login::scram_verdict(const Answered& answer) {
     if (!verdict) return login_failed(verdict.error(), attempt_promise_);
     const auto problem = scram_ ? scram_->verify_server_final(verdict->server_final.value_or("")) : std::optional(auth::scram::Error::malformed);
     if (problem) {
-        ctx_.out.fire("onError", {json::value("UCS could not prove its identity; login aborted")});
+        ctx_->out.fire("onError", {json::value("UCS could not prove its identity; login aborted")});
         return login_failed(RpcFailure{0, std::string(error_name(ErrorCode::server_not_verified)), "UCS could not prove its identity", {}},
                             attempt_promise_);
     }
     if (verdict->remember_token) {
         const std::string value = attempt_username_ + " " + *verdict->remember_token;
-        ctx_.environment.cookies[std::string(remember_cookie)] = value;
-        ctx_.out.emit(SetCookie{std::string(remember_cookie), value, cookie_year});
+        ctx_->environment.cookies[std::string(remember_cookie)] = value;
+        ctx_->out.emit(SetCookie{std::string(remember_cookie), value, cookie_year});
     }
     logged_in(*verdict, attempt_promise_);
 }
@@ -145,7 +145,7 @@ void Login::login_reply(const Answered& answer) {
     auto result = result_as<message::LoggedIn>(answer);
     if (result) return logged_in(*result, promise);
     if (remembered) forget_remembered();
-    if (!remembered) ctx_.model.sso_provider.reset();
+    if (!remembered) ctx_->model.sso_provider.reset();
     login_failed(result.error(), promise);
 }
 
@@ -153,29 +153,29 @@ void Login::login_failed(const RpcFailure& failure, std::optional<PromiseId> pro
     step_ = Step::idle;
     scram_.reset();
     attempt_promise_.reset();
-    ctx_.out.fire("onLoginError", {json::value(failure.code), json::value(failure.message)});
+    ctx_->out.fire("onLoginError", {json::value(failure.code), json::value(failure.message)});
     // ucsd's refusals the agent can act on are shown in the bar's language; anything else as ucsd said it.
     if (texts::render(failure.name, "en") && failure.name != texts::bad_identifier && failure.name != texts::device_in_use) {
-        post_coded(ctx_, failure.name, {}, "error", AppState::CREDENTIALS, std::string("login"));
+        post_coded(*ctx_, failure.name, {}, "error", AppState::CREDENTIALS, std::string("login"));
     } else {
-        post_text(ctx_, failure.message, "error", AppState::CREDENTIALS, "login");
+        post_text(*ctx_, failure.message, "error", AppState::CREDENTIALS, "login");
     }
-    ctx_.out.reject(promise, failure.name.empty() ? error_name(ErrorCode::login_failed) : std::string_view(failure.name), failure.message);
+    ctx_->out.reject(promise, failure.name.empty() ? error_name(ErrorCode::login_failed) : std::string_view(failure.name), failure.message);
 }
 
 void Login::logged_in(const message::LoggedIn& result, std::optional<PromiseId> promise) {
-    Model& model = ctx_.model;
+    Model& model = ctx_->model;
     step_ = Step::idle;
     scram_.reset();
     attempt_promise_.reset();
     model.was_logged_in = true;
     model.logged_in = true;
     model.known.user = result.user;
-    if (ctx_.model.notifications.remove_group("login")) ctx_.out.view_changed();
+    if (ctx_->model.notifications.remove_group("login")) ctx_->out.view_changed();
     update_unload_beacon(true);
     const json::value user = to_json(result.user);
-    ctx_.out.fire("onUser", {user});
-    ctx_.out.resolve(promise, user);
+    ctx_->out.fire("onUser", {user});
+    ctx_->out.resolve(promise, user);
     move_to(AppState::IDENTIFY);
     // A mirrored session of an agent whose phone is paired skips pairing.
     if (result.device && result.state == AppState::DEVICE) return paired(*result.device, std::nullopt);
@@ -183,40 +183,40 @@ void Login::logged_in(const message::LoggedIn& result, std::optional<PromiseId> 
 }
 
 void Login::forget_remembered() {
-    ctx_.environment.cookies.erase(std::string(remember_cookie));
-    ctx_.out.emit(SetCookie{std::string(remember_cookie), "", 0});
+    ctx_->environment.cookies.erase(std::string(remember_cookie));
+    ctx_->out.emit(SetCookie{std::string(remember_cookie), "", 0});
 }
 
 // sso() with a provider: closing the tab logs the agent out (API-DECISIONS.md).
 void Login::update_unload_beacon(bool logged_in_now) {
-    const auto& session = ctx_.link.session();
-    if (logged_in_now && ctx_.model.sso_provider && session && !ctx_.config.disableIntegratedAutoLogout) {
-        ctx_.out.emit(UnloadBeacon{ctx_.config.http_url("/api/v1.0/session/logout"), json::serialize(json::object{{"session", *session}})});
+    const auto& session = ctx_->link.session();
+    if (logged_in_now && ctx_->model.sso_provider && session && !ctx_->config.disableIntegratedAutoLogout) {
+        ctx_->out.emit(UnloadBeacon{ctx_->config.http_url("/api/v1.0/session/logout"), json::serialize(json::object{{"session", *session}})});
     } else {
-        ctx_.out.emit(UnloadBeacon{});
+        ctx_->out.emit(UnloadBeacon{});
     }
 }
 
-void Login::logout(PromiseId promise) { ctx_.link.send(m::logout, {}, Request{Reply::logout, promise}); }
+void Login::logout(PromiseId promise) { ctx_->link.send(m::logout, {}, Request{Reply::logout, promise}); }
 
 void Login::logout_done(const Answered& answer) {
-    if (const auto* failure = std::get_if<RpcFailure>(&answer.outcome)) return report_failure(ctx_, answer.request.promise, *failure);
+    if (const auto* failure = std::get_if<RpcFailure>(&answer.outcome)) return report_failure(*ctx_, answer.request.promise, *failure);
     forget_remembered();
-    ctx_.model.calls.clear();
-    ctx_.model.was_logged_in = false;
-    ctx_.model.sso_provider.reset();
-    ctx_.out.resolve(answer.request.promise);
+    ctx_->model.calls.clear();
+    ctx_->model.was_logged_in = false;
+    ctx_->model.sso_provider.reset();
+    ctx_->out.resolve(answer.request.promise);
     enter_credentials(false);
 }
 
 void Login::logged_out_by_server() {
-    ctx_.model.calls.clear();
-    ctx_.model.was_logged_in = false;
+    ctx_->model.calls.clear();
+    ctx_->model.was_logged_in = false;
     enter_credentials(false);
 }
 
 void Login::moved_by_other_session(AppState state, const std::optional<Device>& device) {
-    Model& model = ctx_.model;
+    Model& model = ctx_->model;
     switch (state) {
     case AppState::IDENTIFY:
         model.known.device.reset();
@@ -229,8 +229,8 @@ void Login::moved_by_other_session(AppState state, const std::optional<Device>& 
         // Still READY, on the phone the other tab chose.
         if (device) {
             model.known.device = device;
-            ctx_.out.fire("onDevice", {to_json(*device)});
-            ctx_.out.view_changed();
+            ctx_->out.fire("onDevice", {to_json(*device)});
+            ctx_->out.view_changed();
         }
         return;
     case AppState::CONNECTING:
@@ -242,8 +242,8 @@ void Login::moved_by_other_session(AppState state, const std::optional<Device>& 
 
 // Identifier sources in the documented order; the first found is paired at once.
 void Login::find_identifier() {
-    const Config& config = ctx_.config;
-    const Environment& environment = ctx_.environment;
+    const Config& config = ctx_->config;
+    const Environment& environment = ctx_->environment;
     if (config.withoutDevice) return provision(std::nullopt);
     if (config.identifyURL && environment.url_identifier && !environment.url_identifier->empty()) {
         return pair(*environment.url_identifier, std::nullopt);
@@ -253,45 +253,45 @@ void Login::find_identifier() {
             return pair(it->second, std::nullopt);
         }
     }
-    if (config.identifyIP) return ctx_.link.send(m::identify_ip, {}, Request{Reply::identify_ip});
+    if (config.identifyIP) return ctx_->link.send(m::identify_ip, {}, Request{Reply::identify_ip});
     ask_for_identifier();
 }
 
 void Login::ask_for_identifier() {
     move_to(AppState::IDENTIFY);
-    if (!ctx_.config.listDevices) return ctx_.out.fire("onIdentify", json::array{json::value(json::array{})});
-    ctx_.link.send(m::devices, {}, Request{Reply::devices});
+    if (!ctx_->config.listDevices) return ctx_->out.fire("onIdentify", json::array{json::value(json::array{})});
+    ctx_->link.send(m::devices, {}, Request{Reply::devices});
 }
 
 void Login::devices_listed(const Answered& answer) {
     auto list = result_as<std::vector<Device>>(answer);
     if (!list) {
-        ctx_.out.warn("could not list phones: " + list.error().message);
-        return ctx_.out.fire("onIdentify", json::array{json::value(json::array{})});
+        ctx_->out.warn("could not list phones: " + list.error().message);
+        return ctx_->out.fire("onIdentify", json::array{json::value(json::array{})});
     }
-    ctx_.model.devices = *list;
-    ctx_.out.view_changed();
-    ctx_.out.fire("onIdentify", {to_json(*list)});
+    ctx_->model.devices = *list;
+    ctx_->out.view_changed();
+    ctx_->out.fire("onIdentify", {to_json(*list)});
 }
 
 void Login::select_identifier(const std::string& identifier, PromiseId promise) { pair(identifier, promise); }
 
 void Login::pair(const std::string& identifier, std::optional<PromiseId> promise) {
-    ctx_.out.fire("onIdentifier", {json::value(identifier)});
-    ctx_.link.send(m::identifier, json::object{{"identifier", identifier}}, Request{Reply::identifier, promise, identifier});
+    ctx_->out.fire("onIdentifier", {json::value(identifier)});
+    ctx_->link.send(m::identifier, json::object{{"identifier", identifier}}, Request{Reply::identifier, promise, identifier});
 }
 
 void Login::paired(const Device& device, std::optional<PromiseId> promise) {
-    Model& model = ctx_.model;
+    Model& model = ctx_->model;
     model.known.device = device;
-    if (model.notifications.remove_group("identify")) ctx_.out.view_changed();
-    ctx_.environment.cookies[std::string(identifier_cookie)] = device.identifier;
-    ctx_.out.emit(SetCookie{std::string(identifier_cookie), device.identifier, cookie_year});
+    if (model.notifications.remove_group("identify")) ctx_->out.view_changed();
+    ctx_->environment.cookies[std::string(identifier_cookie)] = device.identifier;
+    ctx_->out.emit(SetCookie{std::string(identifier_cookie), device.identifier, cookie_year});
     move_to(AppState::DEVICE);
     const json::value shown = to_json(device);
-    ctx_.out.fire("onDevice", {shown});
-    ctx_.out.resolve(promise, shown);
-    if (!ctx_.config.confirmDevice) provision(std::nullopt);
+    ctx_->out.fire("onDevice", {shown});
+    ctx_->out.resolve(promise, shown);
+    if (!ctx_->config.confirmDevice) provision(std::nullopt);
 }
 
 void Login::pairing_refused(const Answered& answer) {
@@ -309,13 +309,13 @@ void Login::pairing_refused(const Answered& answer) {
         notice.bound_state = AppState::IDENTIFY;
         notice.group = "identify";
         notice.other = json::object{{"values", json::object{{"identifier", identifier}}}, {"code", code}};
-        post(ctx_, std::move(notice));
+        post(*ctx_, std::move(notice));
     } else {
-        ctx_.out.warn("pairing failed: " + failure.message);
+        ctx_->out.warn("pairing failed: " + failure.message);
     }
-    ctx_.out.reject(answer.request.promise, failure.name, failure.message);
-    if (ctx_.environment.cookies.erase(std::string(identifier_cookie)) > 0) {
-        ctx_.out.emit(SetCookie{std::string(identifier_cookie), "", 0});
+    ctx_->out.reject(answer.request.promise, failure.name, failure.message);
+    if (ctx_->environment.cookies.erase(std::string(identifier_cookie)) > 0) {
+        ctx_->out.emit(SetCookie{std::string(identifier_cookie), "", 0});
     }
     ask_for_identifier();
 }
@@ -323,27 +323,27 @@ void Login::pairing_refused(const Answered& answer) {
 // Without a phone, ucsd provisions only a bar configured withoutDevice (otherwise NO_DEVICE).
 void Login::provision(std::optional<PromiseId> promise) {
     json::object params;
-    if (ctx_.config.withoutDevice) params["withoutDevice"] = true;
-    ctx_.link.send(m::provision, std::move(params), Request{Reply::provision, promise});
+    if (ctx_->config.withoutDevice) params["withoutDevice"] = true;
+    ctx_->link.send(m::provision, std::move(params), Request{Reply::provision, promise});
 }
 
 void Login::provisioned(const Answered& answer) {
     auto state = result_as<ReadyState>(answer);
-    if (!state) return report_failure(ctx_, answer.request.promise, state.error());
-    adopt_ready_state(ctx_.model, std::move(state).value());
+    if (!state) return report_failure(*ctx_, answer.request.promise, state.error());
+    adopt_ready_state(ctx_->model, std::move(state).value());
     move_to(AppState::READY);
-    const json::value shown = ready_object(ctx_.model);
-    ctx_.out.fire("onReady", {shown});
-    ctx_.out.resolve(answer.request.promise, shown);
+    const json::value shown = ready_object(ctx_->model);
+    ctx_->out.fire("onReady", {shown});
+    ctx_->out.resolve(answer.request.promise, shown);
 }
 
-void Login::identify(PromiseId promise) { ctx_.link.send(m::identify, {}, Request{Reply::identify, promise}); }
+void Login::identify(PromiseId promise) { ctx_->link.send(m::identify, {}, Request{Reply::identify, promise}); }
 
 void Login::unpaired(const Answered& answer) {
-    if (const auto* failure = std::get_if<RpcFailure>(&answer.outcome)) return report_failure(ctx_, answer.request.promise, *failure);
-    ctx_.model.known.device.reset();
-    ctx_.model.provisioned = false;
-    ctx_.out.resolve(answer.request.promise);
+    if (const auto* failure = std::get_if<RpcFailure>(&answer.outcome)) return report_failure(*ctx_, answer.request.promise, *failure);
+    ctx_->model.known.device.reset();
+    ctx_->model.provisioned = false;
+    ctx_->out.resolve(answer.request.promise);
     ask_for_identifier();
 }
 
@@ -360,7 +360,7 @@ void Login::answered(const Answered& answer) {
     case Reply::identify_ip: {
         auto found = result_as<message::Paired>(answer);
         if (!found) return ask_for_identifier();
-        ctx_.out.fire("onIdentifier", {json::value(found->identifier)});
+        ctx_->out.fire("onIdentifier", {json::value(found->identifier)});
         return paired(found->device, std::nullopt);
     }
     case Reply::identifier: {

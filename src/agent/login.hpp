@@ -17,7 +17,9 @@ bool app_transition_allowed(AppState from, AppState to);
 
 class Login {
 public:
-    explicit Login(Context& context) : ctx_(context) {}
+    explicit Login(Context& context) : ctx_(&context) {}
+    // After a copy (Agent's copy constructor): work on `context` from now on.
+    void rebind(Context& context) { ctx_ = &context; }
 
     // CREDENTIALS: a new session, a logout, or ucsd forgot the session (`relogin`: use the
     // remember cookie even without autologin).
@@ -62,7 +64,7 @@ private:
     void update_unload_beacon(bool logged_in_now);
     void move_to(AppState next);
 
-    Context& ctx_;
+    Context* ctx_;  // not owned; a pointer so that a copy can be rebound
     Step step_ = Step::idle;
     std::optional<PromiseId> attempt_promise_;
     std::string attempt_username_;

@@ -22,7 +22,9 @@ bool softphone_paired(const Model& model);
 
 class Softphone {
 public:
-    explicit Softphone(Context& context) : ctx_(context) {}
+    explicit Softphone(Context& context) : ctx_(&context) {}
+    // After a copy (Agent's copy constructor): work on `context` from now on.
+    void rebind(Context& context) { ctx_ = &context; }
 
     // Brings sounds and the microphone in line with the model (call after every input).
     void follow();
@@ -38,6 +40,9 @@ public:
     void audio_output(bool running);
     void microphone_opened();
     void microphone_failed(const std::string& why);
+    // Whether this tab owns the agent's audio (ClaimMediaOwner's answer). Only the owner rings and
+    // opens the microphone; the other tabs of the agent show and control the same calls silently.
+    void media_owner(bool owner);
 
 
 private:
@@ -49,17 +54,23 @@ private:
     enum class Microphone : std::uint8_t { closed, opening, open, failed };
 
     void play(std::string tone, int cycles, Speaker speaker, Why why);
+    void follow_owner();
     void follow_sound();
     void follow_microphone();
+    [[nodiscard]] bool audible() const;  // paired, and this tab owns the audio
     void warn_if_unheard();  // onWarning once while a ring sounds into an audio output the browser holds back
     [[nodiscard]] std::optional<Sounding> steady_sound() const;
 
-    Context& ctx_;
+    Context* ctx_;  // not owned; a pointer so that a copy can be rebound
     std::optional<Sounding> sounding_;
     bool blocked_warned_ = false;
     bool prepared_ = false;
     Microphone microphone_ = Microphone::closed;
     bool microphone_muted_ = false;
+    // One tab of a browser owns the agent's audio: unclaimed until a softphone is paired, then
+    // claimed until the bindings say whether this tab holds the lock.
+    enum class Owner : std::uint8_t { unclaimed, claimed, owner, other_tab };
+    Owner owner_ = Owner::unclaimed;
 };
 
 }  // namespace ucs::agent

@@ -2,7 +2,8 @@
 // — in each state the golden conversations (tests/vectors/conversations/agent/) pass through. The
 // transcripts are read once per process; the first input byte picks a point in one of them (every
 // point after a server frame: CREDENTIALS, IDENTIFY, DEVICE, READY, ringing, connected, ACW, after a
-// drop...), the engine is replayed to it, and then each following line is one input:
+// drop...). The engine is replayed to each point once per process and kept as a snapshot; an input
+// starts from a copy of it, and then each following line (at most 16) is one input:
 //   !<method> <json args>   the page calls a method      ~<c>   a timer fires (c picks which)
 //   ^                       the socket drops and reopens  @<n>  the clock moves n ms
 //   anything else           one text frame from the server
@@ -55,9 +56,14 @@ void read_transcript(const std::string& name, Transcript& out) {
     }
 }
 
+class Run;
+
 struct Point {
     const Transcript* transcript;
     std::size_t inputs;  // replay this many
+    // The engine replayed to this point, made the first time the point is chosen; every input at the
+    // point starts from a copy of it instead of replaying the transcript again.
+    std::shared_ptr<const Run> snapshot;
 };
 
 struct Corpus {
@@ -68,7 +74,7 @@ struct Corpus {
         }
         for (const Transcript& t : transcripts) {
             for (std::size_t i = 0; i < t.inputs.size(); ++i) {
-                if (t.inputs[i].starts_with("frame ")) points.push_back({&t, i + 1});
+                if (t.inputs[i].starts_with("frame ")) points.push_back({&t, i + 1, nullptr});
             }
         }
         fuzz::require(!points.empty(), "the agent transcripts have server frames");
@@ -76,6 +82,9 @@ struct Corpus {
     std::deque<Transcript> transcripts;  // stable addresses for the points
     std::vector<Point> points;
 };
+
+// The engines' randomness (fixed bytes): one for the process, shared by every snapshot and its copies.
+FixedRandom random;
 
 class Run {
 public:
@@ -86,8 +95,15 @@ public:
         agent::Environment environment = t.environment;
         environment.origin = origin;
         agent_ = std::make_unique<agent::Agent>(agent::parse_config(t.config, origin, warnings), std::move(environment),
-                                                random_);
+                                                random);
     }
+    // A run that goes on from another's state (Agent's copy constructor: a snapshot).
+    Run(const Run& other)
+        : agent_(std::make_unique<agent::Agent>(*other.agent_)),
+          now_(other.now_),
+          next_promise_(other.next_promise_),
+          settled_(other.settled_) {}
+    Run& operator=(const Run&) = delete;
 
     void replay(const std::string& input) {
         const auto space = input.find(' ');
@@ -179,7 +195,6 @@ private:
         }
     }
 
-    FixedRandom random_;
     std::unique_ptr<agent::Agent> agent_;
     agent::Millis now_ = 1'700'000'000'000;
     agent::PromiseId next_promise_ = 1'000;
@@ -189,13 +204,17 @@ private:
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const Corpus corpus;
+    static Corpus corpus;
     if (size < 1) return 0;
-    const Point& point = corpus.points[data[0] % corpus.points.size()];
-    Run run(*point.transcript);
-    for (std::size_t i = 0; i < point.inputs; ++i) run.replay(point.transcript->inputs[i]);
+    Point& point = corpus.points[data[0] % corpus.points.size()];
+    if (!point.snapshot) {
+        auto replayed = std::make_shared<Run>(*point.transcript);
+        for (std::size_t i = 0; i < point.inputs; ++i) replayed->replay(point.transcript->inputs[i]);
+        point.snapshot = std::move(replayed);
+    }
+    Run run(*point.snapshot);
     for (const std::string_view line :
-         fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1))) {
+         fuzz::lines_of(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1), 16)) {
         run.fuzz_line(line);
     }
     run.render();

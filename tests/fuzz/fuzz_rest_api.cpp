@@ -10,6 +10,7 @@
 #include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 #include "server/store/demo_data.hpp"
+#include "support/engine_fakes.hpp"
 #include "support/memory_store.hpp"
 
 #include <memory>
@@ -19,28 +20,6 @@ namespace {
 
 namespace json = boost::json;
 using namespace ucs;  // NOLINT: a fuzz target, not a header
-
-class CountingRandom final : public server::Random {
-public:
-    std::string bytes(std::size_t count) override {
-        std::string out(count, '\0');
-        for (char& c : out)
-            c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
-        return out;
-    }
-
-private:
-    std::uint64_t state_ = 7;
-};
-
-class SimplePhoneNumbers final : public server::PhoneNumbers {
-public:
-    std::optional<std::string> to_e164(std::string_view number) const override {
-        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos)
-            return "+420" + std::string(number);
-        return std::nullopt;
-    }
-};
 
 struct World {
     World()
@@ -67,8 +46,8 @@ struct World {
         return c;
     }
 
-    CountingRandom random;
-    SimplePhoneNumbers phones;
+    test::CountingRandom random{7};
+    test::SimplePhoneNumbers phones;
     test::MemoryStore store;
     server::Millis now = 1'700'000'000'000;
     server::Engine engine;

@@ -93,3 +93,32 @@ write("scram", b"\2r=fuzznonceXYZ,s=c2FsdA==,i=4096\nv=6rriTRBi23WpRR/wtup+mMhUZ
 for kind, name in [(0, "call_full"), (0, "call_ringing_incoming"), (1, "user_full"), (2, "queue_membership"), (3, "device"),
                    (4, "agent_state_aux"), (4, "agent_state_ready")]:
     write("codecs", bytes([kind]) + (VECTORS / (name + ".json")).read_bytes().strip())
+
+# Media frames (fuzz_media_frames.cpp): records of arrival ms, pops, big-endian length, frame bytes.
+# The payloads are code-0 Opus packets: a TOC byte (config 31, CELT fullband 20 ms, mono) and bytes the
+# range decoder reads as a (noisy) frame; libopus accepts any such packet of 2-1275 bytes.
+def media_frame(seq, stream=7, flags=0, payload=b"\xf8\x01\x02\x03\x04\x05\x06\x07", version=1):
+    header = bytes([version, flags]) + stream.to_bytes(2, "big") + (seq & 0xFFFFFFFF).to_bytes(4, "big") + \
+        ((seq * 960) & 0xFFFFFFFF).to_bytes(4, "big")
+    return header + (b"" if flags & 1 else payload)
+
+
+def media_records(frames):
+    out = b""
+    for arrival, pops, frame in frames:
+        out += bytes([arrival, pops]) + len(frame).to_bytes(2, "big") + frame
+    return out
+
+
+write("media_frames", media_records([(20, 1, media_frame(seq)) for seq in range(25)]))
+write("media_frames", media_records([(20, 1, media_frame(seq)) for seq in (0, 2, 1, 3, 3, 5, 4, 9, 6, 7, 8)]))
+write("media_frames", media_records([(60 if seq % 5 == 0 else 5, 1, media_frame(seq)) for seq in range(30)]))
+write("media_frames", media_records([(20, 1, media_frame(seq, flags=1 if 4 <= seq < 9 else 0)) for seq in range(15)]))
+write("media_frames", media_records([(20, 1, media_frame(seq, stream=7)) for seq in range(5)] +
+                                    [(20, 1, media_frame(seq, stream=8, flags=2 if seq == 100 else 0)) for seq in range(100, 105)] +
+                                    [(20, 1, media_frame(5, stream=7)), (20, 1, media_frame(6, stream=7, flags=2))]))
+write("media_frames", media_records([(20, 1, media_frame(0xFFFFFFFE + seq)) for seq in range(6)]))
+write("media_frames", media_records([(20, 1, media_frame(1, version=2)), (20, 1, b"\x01\x00\x00"),
+                                     (20, 1, media_frame(2, flags=1) + b"\x00"), (20, 1, media_frame(3, payload=b"")),
+                                     (20, 1, media_frame(4, payload=b"\xf8" + b"\x55" * 1275)),
+                                     (20, 1, media_frame(5, payload=b"\xfc\xff\xff"))]))

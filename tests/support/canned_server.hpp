@@ -66,6 +66,8 @@ inline std::string effect_line(const agent::Effect& effect) {
             }
             if constexpr (std::is_same_v<E, agent::StopSound>) return "stop-sound";
             if constexpr (std::is_same_v<E, agent::PrepareAudio>) return "prepare-audio";
+            if constexpr (std::is_same_v<E, agent::ClaimMediaOwner>) return "claim-media-owner " + e.lock;
+            if constexpr (std::is_same_v<E, agent::ReleaseMediaOwner>) return "release-media-owner";
             if constexpr (std::is_same_v<E, agent::OpenMicrophone>) {
                 return std::string("microphone open echoCancellation=") + (e.echo_cancellation ? "1" : "0") + " noiseSuppression=" +
                        (e.noise_suppression ? "1" : "0") + " autoGainControl=" + (e.auto_gain_control ? "1" : "0");

@@ -10,6 +10,7 @@
 #include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 #include "server/store/demo_data.hpp"
+#include "support/engine_fakes.hpp"
 #include "support/memory_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,30 +30,6 @@
 namespace ucs::test {
 
 namespace json = boost::json;
-
-// Deterministic "randomness": reproducible transcripts.
-class CountingRandom final : public server::Random {
-public:
-    std::string bytes(std::size_t count) override {
-        std::string out(count, '\0');
-        for (char& c : out) c = static_cast<char>((state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL) >> 56);
-        return out;
-    }
-
-private:
-    std::uint64_t state_ = 42;
-};
-
-// E.164 for tests: 9 national digits get +420, numbers with + stay, anything else has no E.164 form.
-// (The real normaliser, on libphonenumber, has its own tests.)
-class SimplePhoneNumbers final : public server::PhoneNumbers {
-public:
-    std::optional<std::string> to_e164(std::string_view number) const override {
-        if (number.size() == 9 && number.find_first_not_of("0123456789") == std::string_view::npos) return "+420" + std::string(number);
-        if (number.size() > 8 && number.front() == '+') return std::string(number);
-        return std::nullopt;
-    }
-};
 
 inline constexpr std::int64_t demo_epoch_ms = 1'700'000'000'000;
 

@@ -24,6 +24,11 @@ public:
 
     server::Directory load() override { return directory_; }
 
+    // Off (the default) every write is durable on return, as SqliteStore's on its own: nothing
+    // waits. On, each write gets a ticket (the count of writes so far), as behind GroupCommitStore.
+    void number_writes(bool on) { number_writes_ = on; }
+    [[nodiscard]] server::StoreTicket last_write() const override { return number_writes_ ? saves_ : 0; }
+
     void save_membership(const server::MembershipRecord& membership) override {
         ++saves_;
         auto& all = directory_.memberships;
@@ -164,6 +169,7 @@ private:
     std::uint64_t next_row_id_ = 1;
     std::size_t saves_ = 0;
     std::size_t history_saves_ = 0;
+    bool number_writes_ = false;
 };
 
 }  // namespace ucs::test

@@ -12,7 +12,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <memory>
 
 namespace json = boost::json;
 using ucs::test::CannedServer;
@@ -317,8 +319,9 @@ ucs::Device phone(ucs::DeviceType type) {
                                               : ucs::Device{101, "101", "Desk phone 101", "101", type};
 }
 
-// READY on the given phone: sso (request 2), pairing by the URL identifier (3), provision (4).
-CannedServer ready_on(ucs::DeviceType type, json::object config = {}) {
+// READY on the given phone: sso (request 2), pairing by the URL identifier (3), provision (4). A
+// softphone's tab is told it owns the agent's audio, as a browser with one tab of the CRM answers.
+CannedServer ready_on(ucs::DeviceType type, json::object config = {}, bool media_owner = true, Lines* paired_lines = nullptr) {
     config["identifyURL"] = true;
     ucs::agent::Environment environment;
     environment.url_identifier = phone(type).identifier;
@@ -331,8 +334,16 @@ CannedServer ready_on(ucs::DeviceType type, json::object config = {}) {
     state.status = ucs::AgentStatus::READY;
     state.user = user();
     state.device = phone(type);
-    bar.frame(CannedServer::result(4, ucs::to_json(state)));
+    const Lines paired = bar.frame(CannedServer::result(4, ucs::to_json(state)));
     REQUIRE(bar.agent().app_state() == ucs::AppState::READY);
+    if (paired_lines != nullptr) *paired_lines = paired;
+    if (type == ucs::DeviceType::softphone) {
+        CHECK(has_line(paired, "claim-media-owner ucsOperator.media "));
+        bar.agent().media_owner(media_owner, bar.now);
+        (void)bar.agent().take_effects();
+    } else {
+        CHECK_FALSE(has_line(paired, "claim-media-owner"));
+    }
     return bar;
 }
 
@@ -490,6 +501,44 @@ TEST_CASE("a refused microphone is onError and a notice; the call goes on and th
           Lines{"microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
 }
 
+TEST_CASE("a softphone claims the agent's media lock, per agent and ucsd, and lets it go when logged out", "[agent][softphone][owner]") {
+    Lines paired;
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, true, &paired);
+    // The lock's name says which ucsd and which agent: other agents and other ucsds do not compete.
+    CHECK(std::find(paired.begin(), paired.end(), "claim-media-owner ucsOperator.media ws://127.0.0.1:8080/ws user 1") != paired.end());
+    Lines elsewhere;
+    ready_on(ucs::DeviceType::softphone, json::object{{"api", json::object{{"hostname", "ucs.example.com"}}}}, true, &elsewhere);
+    CHECK(has_line(elsewhere, "claim-media-owner ucsOperator.media ws://ucs.example.com"));
+    CHECK(has_line(bar.frame(CannedServer::event("session.loggedOut", 1, json::object{{"reason", "logout"}})), "release-media-owner"));
+    CHECK(bar.agent().app_state() == ucs::AppState::CREDENTIALS);
+}
+
+TEST_CASE("a tab that does not own the agent's audio shows a ringing call but neither rings nor opens the microphone", "[agent][softphone][owner]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false);
+    bar.agent().audio_output(true, bar.now);
+    const Lines ringing = bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)));
+    CHECK(has_line(ringing, "callback onCallRinging "));
+    CHECK(sound_lines(ringing).empty());
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 2, offered(ucs::CallState::connected)))).empty());
+    CHECK(has_line(bar.call("hold", {}, 9), "send {\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"hold\""));  // controls it all the same
+}
+
+TEST_CASE("the audio handed to this tab mid-call rings or opens the microphone at once; handed away, it stops", "[agent][softphone][owner]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false);
+    bar.agent().audio_output(true, bar.now);
+    bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation)));
+    bar.agent().media_owner(true, bar.now);  // the owner tab closed
+    Lines handed;
+    for (const auto& effect : bar.agent().take_effects()) handed.push_back(ucs::test::effect_line(effect));
+    CHECK(sound_lines(handed) == Lines{"play default x0 ringer"});
+    CHECK(sound_lines(bar.frame(call_event("call.connect", 2, offered(ucs::CallState::connected)))) ==
+          Lines{"stop-sound", "microphone open echoCancellation=1 noiseSuppression=1 autoGainControl=1"});
+    bar.agent().media_owner(false, bar.now);
+    Lines taken;
+    for (const auto& effect : bar.agent().take_effects()) taken.push_back(ucs::test::effect_line(effect));
+    CHECK(sound_lines(taken) == Lines{"microphone close"});
+}
+
 // ---- calls made early ------------------------------------------------------------------------------
 
 TEST_CASE("sso called while the bar is still connecting is sent once it reaches CREDENTIALS", "[agent][methods]") {
@@ -532,4 +581,59 @@ TEST_CASE("a confirmed change the page asked for is reported through onInfo", "[
     CHECK(has_line(bar.frame(CannedServer::result(8, json::object{})), R"(callback onInfo ["transfer completed"])"));
     bar.call("hold", {}, 14);
     CHECK_FALSE(has_line(bar.frame(CannedServer::error(9, -32008, "NO_CALL", "there is no connected call to hold")), "callback onInfo"));
+}
+
+// ---- snapshots -------------------------------------------------------------------------------------
+
+namespace {
+
+Lines effect_lines(ucs::agent::Agent& agent) {
+    Lines out;
+    for (const auto& effect : agent.take_effects()) out.push_back(ucs::test::effect_line(effect));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a copied agent goes on exactly like the original, and independently of it", "[agent][snapshot]") {
+    // Copies taken where each part of the engine holds state: while connecting with a method waiting
+    // for its state (early call) and the greeting unanswered; then with a login in flight, its promise
+    // open, the link's session and request ids set. From then on every input goes to all of them.
+    CannedServer bar(json::object{{"confirmDevice", true}});
+    ucs::agent::Agent& original = bar.agent();
+    std::vector<std::unique_ptr<ucs::agent::Agent>> copies;
+    const auto each = [&](const std::function<void(ucs::agent::Agent&)>& input) {
+        input(original);
+        const Lines expected = effect_lines(original);
+        for (auto& copy : copies) {
+            input(*copy);
+            CHECK(effect_lines(*copy) == expected);
+            CHECK(json::serialize(copy->view(bar.now)) == json::serialize(original.view(bar.now)));
+        }
+        return expected;
+    };
+    const auto now = bar.now;
+    each([&](auto& a) { a.start(now); });
+    each([&](auto& a) { a.call("changeStatus", json::array{"READY"}, 3, now); });  // waits for its state
+    each([&](auto& a) { a.socket_open(now); });
+    copies.push_back(std::make_unique<ucs::agent::Agent>(original));
+
+    const std::string greeting =
+        CannedServer::result(1, json::object{{"protocol", "ucs-agent/1"}, {"session", "s1"}, {"seq", 0}, {"heartbeat_ms", 15000}});
+    CHECK(has_line(each([&](auto& a) { a.socket_message(greeting, now); }), "settle #3 error"));
+    each([&](auto& a) { a.call("sso", json::array{"agent1", "token", "CRM"}, 5, now); });
+    copies.push_back(std::make_unique<ucs::agent::Agent>(original));
+
+    ucs::Device phone{101, "101", "Desk phone 101", "101"};
+    const std::string answer = CannedServer::result(
+        2, json::object{{"user", ucs::to_json(user())}, {"state", "DEVICE"}, {"device", ucs::to_json(phone)}});
+    CHECK(has_line(each([&](auto& a) { a.socket_message(answer, now); }), "settle #5 ok"));
+    CHECK(has_line(each([&](auto& a) { a.call("logout", json::array{}, 9, now); }),
+                   "send {\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"logout\""));
+
+    // What happens to a copy afterwards leaves the original alone.
+    copies.back()->socket_closed(now);
+    CHECK(has_line(effect_lines(*copies.back()), "timer reconnect"));
+    CHECK(effect_lines(original).empty());
+    CHECK(original.app_state() == ucs::AppState::DEVICE);
 }

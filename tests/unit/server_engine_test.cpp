@@ -1021,3 +1021,78 @@ TEST_CASE_METHOD(AliceReady, "the REST API lists desk phones and softphones and 
     CHECK(devices[4].at("paired_by").is_null());
     CHECK(h.http("GET", "/api/v1.0/devices", {}, false).status == 401);
 }
+
+// ---- frames that wait for the store (store.hpp) ------------------------------------------------
+
+namespace {
+
+// The frames of `out` to `connection` whose text names `what`.
+std::vector<const ucs::server::Outbound*> frames_naming(const ucs::server::Output& out, ucs::server::ConnectionId connection,
+                                                       std::string_view what) {
+    std::vector<const ucs::server::Outbound*> found;
+    for (const auto& outbound : out.frames)
+        if (outbound.connection == connection && outbound.frame.text().find(what) != std::string::npos)
+            found.push_back(&outbound);
+    return found;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(AliceReady, "a call.hangup carries the ticket of its history row and every later frame of the input too",
+                 "[engine][store]") {
+    h.store().number_writes(true);
+    const std::string uniqueid = h.ring_queue(1);
+    alice.ok(method::answer);
+    alice.take_events();
+    const std::size_t rows_before = h.store().history_rows();
+
+    ucs::server::Output out;
+    REQUIRE(h.engine().far_end_hangup(uniqueid, h.now(), out));
+    CHECK(h.store().history_rows() == rows_before + 1);
+    const auto hangups = frames_naming(out, alice.id(), "\"call.hangup\"");
+    REQUIRE(hangups.size() == 1);
+    const ucs::server::StoreTicket ticket = hangups.front()->ticket;
+    CHECK(ticket > 0);
+    CHECK(ticket <= h.store().last_write());
+    // Frames made after the row (alice's user and status events) wait at least as long: in order.
+    bool after = false;
+    for (const auto& outbound : out.frames) {
+        if (&outbound == hangups.front()) after = true;
+        if (after) CHECK(outbound.ticket >= ticket);
+    }
+    h.deliver(std::move(out));
+    CHECK(alice.next_event("call.hangup"));
+}
+
+TEST_CASE_METHOD(AliceReady, "the reply to setAccountCode waits for the codes to be stored, the next input does not",
+                 "[engine][store]") {
+    const std::string uniqueid = h.ring_queue(1);
+    alice.ok(method::answer);
+    alice.ok(method::hangup);
+    h.store().number_writes(true);
+    const json::object request{{"jsonrpc", "2.0"},
+                               {"id", 77},
+                               {"method", method::set_account_code},
+                               {"params", {{"uniqueid", uniqueid}, {"accountCode", "Complaint"}}}};
+    ucs::server::Output out = h.engine().receive(alice.id(), json::serialize(request), h.now());
+    const auto replies = frames_naming(out, alice.id(), "\"id\":77");
+    REQUIRE(replies.size() == 1);
+    CHECK(replies.front()->ticket == h.store().last_write());
+    CHECK(replies.front()->ticket > 0);
+
+    const json::object ping{{"jsonrpc", "2.0"}, {"id", 78}, {"method", method::ping}};
+    ucs::server::Output next = h.engine().receive(alice.id(), json::serialize(ping), h.now());
+    const auto pongs = frames_naming(next, alice.id(), "\"id\":78");
+    REQUIRE(pongs.size() == 1);
+    CHECK(pongs.front()->ticket == 0);
+}
+
+TEST_CASE_METHOD(AliceReady, "with a store durable on return no frame waits", "[engine][store]") {
+    const std::string uniqueid = h.ring_queue(1);
+    alice.ok(method::answer);
+    ucs::server::Output out;
+    REQUIRE(h.engine().far_end_hangup(uniqueid, h.now(), out));
+    REQUIRE_FALSE(out.frames.empty());
+    for (const auto& outbound : out.frames) CHECK(outbound.ticket == 0);
+    h.deliver(std::move(out));
+}

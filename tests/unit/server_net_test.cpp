@@ -1,11 +1,14 @@
-// ucsd's network shell, the parts that need no socket: the per-address connection cap and the
-// abuse-limit flags. (The refusal on a real socket is in tests/protocol/test_http.py.)
+// ucsd's network shell, the parts that need no socket: the per-address connection cap, the
+// abuse-limit flags, and the frames held until the store has made what they acknowledge durable. (The refusal on a real socket is in tests/protocol/test_http.py.)
 #include "server/net/connection_limits.hpp"
+#include "server/net/held_frames.hpp"
 #include "server/net/options.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 using ucs::server::net::ConnectionLimits;
@@ -97,4 +100,80 @@ TEST_CASE("the abuse limits are flags with documented defaults and clear errors"
     CHECK(zero.error() == "--max-failed-logins-per-user wants a whole number from 1 to 1000000, got \"0\"");
     CHECK_FALSE(parse_options({"--failed-login-window", "1e3"}));
     CHECK_FALSE(parse_options({"--failed-login-window"}));
+}
+
+// ---- frames held for the store ---------------------------------------------------------------------
+
+namespace {
+
+using ucs::server::net::HeldFrames;
+using ucs::server::net::Release;
+
+ucs::server::Outbound frame_to(ucs::server::ConnectionId connection, std::string text, ucs::server::StoreTicket ticket) {
+    return ucs::server::Outbound{connection, ucs::server::Frame(std::move(text)), ticket};
+}
+
+// "3:hello" for a frame to connection 3, "3:close" for its close.
+std::vector<std::string> described(const std::vector<Release>& releases) {
+    std::vector<std::string> out;
+    for (const Release& r : releases)
+        out.push_back(std::to_string(r.connection) + ":" + (r.frame ? r.frame->text() : std::string("close")));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a hangup is not released before its ticket is durable", "[net][store]") {
+    HeldFrames held;
+    ucs::server::Output out;
+    out.frames.push_back(frame_to(1, "hangup", 5));
+    CHECK(held.admit(out).empty());
+    CHECK(held.held() == 1);
+    CHECK(held.durable(4).empty());  // an earlier commit is not enough
+    CHECK(described(held.durable(5)) == std::vector<std::string>{"1:hangup"});
+    CHECK(held.held() == 0);
+}
+
+TEST_CASE("frames behind a held frame keep their order, a close included, and wait with it", "[net][store]") {
+    HeldFrames held;
+    ucs::server::Output out;
+    out.frames.push_back(frame_to(1, "before", 0));
+    out.frames.push_back(frame_to(1, "hangup", 7));
+    out.frames.push_back(frame_to(1, "status", 0));  // nothing to wait for of its own
+    out.frames.push_back(frame_to(2, "other", 0));   // another connection is not held up
+    out.closes.push_back(1);
+    CHECK(described(held.admit(out)) == std::vector<std::string>{"1:before", "2:other"});
+
+    ucs::server::Output later;
+    later.frames.push_back(frame_to(1, "reply", 0));
+    CHECK(held.admit(later).empty());
+    CHECK(described(held.durable(9)) == std::vector<std::string>{"1:hangup", "1:status", "1:close", "1:reply"});
+    // Once released, the connection's frames go straight out again.
+    ucs::server::Output after;
+    after.frames.push_back(frame_to(1, "next", 8));
+    CHECK(described(held.admit(after)) == std::vector<std::string>{"1:next"});
+}
+
+TEST_CASE("a durable report releases each connection up to its first frame still waiting", "[net][store]") {
+    HeldFrames held;
+    ucs::server::Output out;
+    out.frames.push_back(frame_to(1, "a1", 3));
+    out.frames.push_back(frame_to(2, "b1", 4));
+    out.frames.push_back(frame_to(1, "a2", 6));
+    out.frames.push_back(frame_to(2, "b2", 0));
+    CHECK(held.admit(out).empty());
+    CHECK(described(held.durable(4)) == std::vector<std::string>{"1:a1", "2:b1", "2:b2"});
+    CHECK(held.held() == 1);
+    CHECK(held.durable(3).empty());  // reports never go backwards
+    CHECK(described(held.durable(6)) == std::vector<std::string>{"1:a2"});
+}
+
+TEST_CASE("what a closed connection still held is dropped", "[net][store]") {
+    HeldFrames held;
+    ucs::server::Output out;
+    out.frames.push_back(frame_to(1, "hangup", 2));
+    CHECK(held.admit(out).empty());
+    held.forget(1);
+    CHECK(held.held() == 0);
+    CHECK(held.durable(2).empty());
 }

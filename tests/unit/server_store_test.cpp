@@ -1,11 +1,12 @@
-// ucsd's persistence: SqliteStore against a real file in a temporary directory, MemoryStore (the
-// engine tests' stand-in) against the same behavioural cases, the demo directory against SANDBOX.md,
-// and the libphonenumber-backed E.164 normaliser.
+// ucsd's persistence: SqliteStore against a real file in a temporary directory, GroupCommitStore
+// (its thread and batches), MemoryStore (the engine tests' stand-in) against the same behavioural
+// cases, the demo directory against SANDBOX.md, and the libphonenumber-backed E.164 normaliser.
 
 #include "core/auth/scram.hpp"
 #include "core/json.hpp"
 #include "server/phone/phone_numbers.hpp"
 #include "server/store/demo_data.hpp"
+#include "server/store/group_commit_store.hpp"
 #include "server/store/sqlite_store.hpp"
 #include "server/store/system_random.hpp"
 #include "support/memory_store.hpp"
@@ -21,19 +22,24 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -796,4 +802,191 @@ TEST_CASE("extensions, empty input and text have no E.164 form", "[store][phone]
 TEST_CASE("an unknown default region is refused at start-up", "[store][phone]") {
     CHECK_THROWS_AS(ucs::server::LibPhoneNumbers("XX"), std::invalid_argument);
     CHECK_NOTHROW(ucs::server::LibPhoneNumbers("US"));
+}
+
+// ---- GroupCommitStore: storage on its own thread, commits in batches -------------------------------
+
+namespace {
+
+using ucs::server::GroupCommitStore;
+using ucs::server::StoreTicket;
+
+// Waits (up to 10 s) until `done` holds; false when it never did.
+template <class Done>
+bool eventually(Done&& done) {
+    for (int i = 0; i < 10'000; ++i) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return done();
+}
+
+// A BatchingStore that records its batches. The first commit can be made to wait for release(),
+// so a test can queue writes while it runs. save_call_sequence(0) fails, as a refused write would.
+class RecordingStore final : public ucs::server::BatchingStore {
+public:
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool hold_first_commit = false;
+        bool committing = false;  // the held commit has started
+        bool released = false;
+        std::vector<std::vector<std::uint64_t>> commits;  // the call sequences written, per commit
+    };
+    explicit RecordingStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+    void begin_batch() override { batch_.clear(); }
+    void commit_batch() override {
+        std::unique_lock lock(shared_->mutex);
+        if (shared_->hold_first_commit && shared_->commits.empty()) {
+            shared_->committing = true;
+            shared_->changed.notify_all();
+            shared_->changed.wait(lock, [&] { return shared_->released; });
+        }
+        shared_->commits.push_back(batch_);
+    }
+    void rollback_batch() override { batch_.clear(); }
+
+    Directory load() override { return {}; }
+    void save_call_sequence(std::uint64_t last) override {
+        if (last == 0) throw std::runtime_error("refused");
+        batch_.push_back(last);
+    }
+    void save_membership(const ucs::server::MembershipRecord&) override {}
+    void save_remember_token(const ucs::server::RememberTokenRecord&) override {}
+    void revoke_remember_token(const std::string&) override {}
+    void save_used_sso_token(const std::string&, std::int64_t) override {}
+    void save_user_statistics(int, const ucs::server::UserStatistics&) override {}
+    void save_queue_statistics(int, int, const ucs::server::QueueStatistics&) override {}
+    void save_user_settings(int, const ucs::server::UserSettings&) override {}
+    void save_history(const HistoryEntry&, const std::vector<int>&) override {}
+    void save_account_codes(const std::string&, const std::vector<AccountCode>&) override {}
+    std::vector<HistoryEntry> history(const HistoryQuery&) override { return {}; }
+    std::vector<int> history_users(const std::string&) override { return {}; }
+    std::vector<AccountCode> account_codes(const std::string&) override { return {}; }
+
+private:
+    std::shared_ptr<Shared> shared_;
+    std::vector<std::uint64_t> batch_;
+};
+
+}  // namespace
+
+TEST_CASE("writes queued while a commit runs land together in the next commit", "[store][group-commit]") {
+    auto shared = std::make_shared<RecordingStore::Shared>();
+    shared->hold_first_commit = true;
+    std::mutex reported_mutex;
+    std::vector<StoreTicket> reported;
+    GroupCommitStore store(std::make_unique<RecordingStore>(shared), [](const std::string&) {});
+    store.on_durable([&](StoreTicket ticket) {
+        const std::lock_guard lock(reported_mutex);
+        reported.push_back(ticket);
+    });
+
+    store.save_call_sequence(1);
+    CHECK(store.last_write() == 1);
+    {
+        std::unique_lock lock(shared->mutex);
+        REQUIRE(shared->changed.wait_for(lock, std::chrono::seconds(10), [&] { return shared->committing; }));
+    }
+    constexpr std::uint64_t queued = 50;
+    for (std::uint64_t i = 2; i <= queued + 1; ++i) store.save_call_sequence(i);
+    CHECK(store.last_write() == queued + 1);
+    CHECK(store.durable() == 0);  // the first commit is still running: nothing is durable yet
+    {
+        const std::lock_guard lock(shared->mutex);
+        shared->released = true;
+    }
+    shared->changed.notify_all();
+    REQUIRE(eventually([&] { return store.durable() == queued + 1; }));
+
+    CHECK(store.commits() == 2);
+    const std::lock_guard lock(shared->mutex);
+    REQUIRE(shared->commits.size() == 2);
+    CHECK(shared->commits[0] == std::vector<std::uint64_t>{1});
+    CHECK(shared->commits[1].size() == queued);
+    CHECK(shared->commits[1].front() == 2);  // in the order queued
+    CHECK(shared->commits[1].back() == queued + 1);
+    const std::lock_guard reported_lock(reported_mutex);
+    CHECK(reported == std::vector<StoreTicket>{1, queued + 1});
+}
+
+TEST_CASE("a write the database refuses is logged and skipped, the rest of its batch commits", "[store][group-commit]") {
+    auto shared = std::make_shared<RecordingStore::Shared>();
+    std::mutex log_mutex;
+    std::vector<std::string> logged;
+    {
+        GroupCommitStore store(std::make_unique<RecordingStore>(shared), [&](const std::string& line) {
+            const std::lock_guard lock(log_mutex);
+            logged.push_back(line);
+        });
+        store.save_call_sequence(7);
+        store.save_call_sequence(0);  // refused
+        store.save_call_sequence(8);
+        REQUIRE(eventually([&] { return store.durable() == 3; }));  // nothing waits for ever on it
+    }
+    std::vector<std::uint64_t> written;
+    for (const auto& commit : shared->commits) written.insert(written.end(), commit.begin(), commit.end());
+    CHECK(written == std::vector<std::uint64_t>{7, 8});
+    REQUIRE(logged.size() == 1);
+    CHECK(logged[0].find("write 2 failed") != std::string::npos);
+    CHECK(logged[0].find("refused") != std::string::npos);
+}
+
+TEST_CASE("behind the store thread, SQLite reads see every write queued before them", "[store][group-commit]") {
+    TempDir dir;
+    SqliteStore(dir.path()).seed(demo());
+    std::vector<std::string> logged;
+    GroupCommitStore store(std::make_unique<SqliteStore>(dir.path()), [&](const std::string& line) { logged.push_back(line); });
+    CHECK(store.load().users.size() == demo().users.size());
+    for (int i = 0; i < 20; ++i)
+        store.save_history({make_call("ryw-" + std::to_string(i), Direction::INCOMING, "601000001", 1000 + i), {}}, {1});
+    store.save_history({make_call("ryw-x", Direction::INCOMING, "601000001", 2000), {}}, {99});  // no user 99: refused
+    store.save_account_codes("ryw-3", {{"Order", "New"}});
+    CHECK(store.history(query_for(1)).size() == 20);
+    CHECK(store.history_users("ryw-19") == std::vector<int>{1});
+    CHECK(store.account_codes("ryw-3") == std::vector<AccountCode>{{"Order", "New"}});
+    CHECK(store.durable() == store.last_write());  // a read waits for the commit before it
+    CHECK(store.commits() <= 22);
+    CHECK(logged.size() == 1);  // the refused row, and only it
+}
+
+TEST_CASE("destroying the store thread commits every write still queued", "[store][group-commit]") {
+    TempDir dir;
+    SqliteStore(dir.path()).seed(demo());
+    {
+        GroupCommitStore store(std::make_unique<SqliteStore>(dir.path()), [](const std::string&) {});
+        for (int i = 0; i < 200; ++i)
+            store.save_history({make_call("drain-" + std::to_string(i), Direction::OUTGOING, "602000002", 1000 + i), {}}, {1});
+    }
+    HistoryQuery all = query_for(1);
+    all.limit = -1;
+    CHECK(SqliteStore(dir.path()).history(all).size() == 200);
+}
+
+TEST_CASE("a history row reported durable by the store thread survives a kill -9 right after", "[store][group-commit]") {
+    TempDir dir;
+    SqliteStore(dir.path()).seed(demo());
+    const Call call = make_call("grouped-1", Direction::INCOMING, "601000001", 1000);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // As ucsd does: queue the row, and once the store reports its ticket durable (when the
+        // hangup would be sent) die at once.
+        try {
+            GroupCommitStore store(std::make_unique<SqliteStore>(dir.path()), [](const std::string&) {});
+            store.on_durable([](StoreTicket) { kill(getpid(), SIGKILL); });
+            store.save_history({call, {}}, {1});
+            std::this_thread::sleep_for(std::chrono::seconds(10));
+        } catch (...) {
+        }
+        _exit(1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL);
+    const auto rows = SqliteStore(dir.path()).history(query_for(1));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].call == call);
 }

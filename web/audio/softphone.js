@@ -6,6 +6,7 @@
 //     tonePcm(name, sampleRate) -> Float32Array   one cycle of a tone, from the wasm
 //     report.output(running)                      the browser lets the bar's audio play (autoplay)
 //     report.microphone(ok, why)                  getUserMedia answered
+//     report.owner(owner)                         this tab holds the agent's media lock, or another tab does
 //
 // AudioContexts are made on first need (a softphone paired, a sound to play), one per chosen speaker.
 // The agent's device choices (microphone, call speaker, ringtone speaker) are kept in localStorage.
@@ -157,6 +158,41 @@ function createUcsAudio(tonePcm, report) {
     if (microphone.stream) microphone.stream.getAudioTracks().forEach(function (t) { t.enabled = !muted; });
   }
 
+  // ---- one media owner per agent and browser (docs/media.md) ----
+  // The Web Lock is held for as long as the tab keeps the claim: the browser hands it to a waiting tab
+  // when this one releases it, closes, navigates or crashes. Without Web Locks every tab owns its audio.
+  var claim = null; // {release: function}
+  function claimOwner(name) {
+    releaseOwner();
+    if (!navigator.locks || !navigator.locks.request) {
+      report.owner(true);
+      return;
+    }
+    var mine = { released: false, abort: new AbortController() };
+    var held = new Promise(function (resolve) { mine.release = resolve; });
+    claim = mine;
+    var granted = function () {
+      if (mine.released) return null;
+      report.owner(true);
+      return held;
+    };
+    navigator.locks.request(name, { ifAvailable: true }, function (lock) {
+      if (lock) return granted();
+      if (mine.released) return null;
+      report.owner(false);
+      // Wait in line; a release while waiting takes this tab out of the line.
+      navigator.locks.request(name, { signal: mine.abort.signal }, granted).catch(function () {});
+      return null;
+    }).catch(function () {});
+  }
+  function releaseOwner() {
+    if (!claim) return;
+    claim.released = true;
+    claim.abort.abort();
+    claim.release();
+    claim = null;
+  }
+
   // ---- settings (the GUI): devices and a level meter ----
   function devices() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return Promise.resolve([]);
@@ -242,6 +278,8 @@ function createUcsAudio(tonePcm, report) {
     openMicrophone: openMicrophone,
     closeMicrophone: closeMicrophone,
     muteMicrophone: muteMicrophone,
+    claimOwner: claimOwner,
+    releaseOwner: releaseOwner,
     unlock: unlock,
     devices: devices,
     choose: choose,

@@ -234,6 +234,7 @@ RpcResult Engine::Impl::set_suspended(int user_id, int queue_id, bool suspend) {
         member->suspended = suspend;
         account_suspend_time(agent(user_id));
         store.save_membership(*member);
+        frames_wait_for_store();
         push_to_user(user_id, suspend ? protocol::event::queue_suspend : protocol::event::queue_resume,
                      json::object{{"queueId", queue_id}});
     }
@@ -274,6 +275,7 @@ RpcResult Engine::Impl::select_ringing_sound(RpcContext& request, const RingingS
     if (settings.ringing_sound != params.ringingSound) {
         settings.ringing_sound = params.ringingSound;
         store.save_user_settings(request.user_id, settings);
+        frames_wait_for_store();
         push_to_user(request.user_id, protocol::event::ringing_sound, json::object{{"ringingSound", params.ringingSound}});
     }
     return json::object{{"ringingSound", params.ringingSound}};

@@ -309,6 +309,7 @@ RpcResult Engine::Impl::set_account_code(RpcContext& request, const AccountCodeP
         codes.push_back(code);
     }
     store.save_account_codes(params.uniqueid, codes);
+    frames_wait_for_store();
     if (is_active) active->second.account_codes = codes;
     return json::object{{"uniqueid", params.uniqueid}, {"accountCodes", to_json(codes)}};
 }

@@ -285,8 +285,10 @@ void Engine::Impl::leave_call(ActiveCall& call, int user_id, HangupCause cause) 
     Call view = to_call(call, user_id);
     view.cause = cause;
     view.disconnected = now_seconds();
-    // Durable before anybody hears of the hangup.
+    // Durable before the participant hears of the hangup: it and every later frame of this input
+    // wait for the row.
     store.save_history(HistoryEntry{view, call.account_codes}, {user_id});
+    frames_wait_for_store();
     call_ended_for_agent(user_id, call);
     push_to_user(user_id, protocol::event::call_hangup, json::object{{"call", to_json(view)}});
 

@@ -59,9 +59,10 @@ Expected<Envelope, EnvelopeError> read_envelope(const json::value& request) {
 // Points the engine's output at `out` for one operation.
 class OutputScope {
 public:
-    OutputScope(Output*& slot, Millis& clock, Output& out, Millis now) : slot_(slot) {
+    OutputScope(Engine::Impl& impl, Output& out, Millis now) : slot_(impl.out) {
         slot_ = &out;
-        clock = std::max(clock, now);  // time never runs backwards inside the engine
+        impl.now = std::max(impl.now, now);  // time never runs backwards inside the engine
+        impl.store_wait = 0;  // no frame of this input waits for a write of an earlier one
     }
     ~OutputScope() { slot_ = nullptr; }
     OutputScope(const OutputScope&) = delete;
@@ -77,7 +78,7 @@ private:
 // for work afterwards, as after every input.
 template <class F>
 auto run_command(Engine::Impl& impl, Millis now, Output& out, F&& command) {
-    OutputScope scope(impl.out, impl.now, out, now);
+    OutputScope scope(impl, out, now);
     auto result = command(impl);
     impl.dispatch_queues();
     return result;
@@ -427,7 +428,7 @@ Engine::~Engine() = default;
 
 Output Engine::connect(ConnectionId connection, std::string client_address, Millis now) {
     Output out;
-    OutputScope scope(impl_->out, impl_->now, out, now);
+    OutputScope scope(*impl_, out, now);
     impl_->detach(connection);  // an id is never reused while open; be safe if it were
     Connection& added = impl_->connections[connection];
     added = Connection{connection, std::move(client_address), impl_->now, std::nullopt, {}};
@@ -437,12 +438,13 @@ Output Engine::connect(ConnectionId connection, std::string client_address, Mill
 
 Output Engine::receive(ConnectionId connection, std::string_view frame, Millis now) {
     Output out;
-    OutputScope scope(impl_->out, impl_->now, out, now);
+    OutputScope scope(*impl_, out, now);
     auto it = impl_->connections.find(connection);
     if (it == impl_->connections.end()) return out;
     impl_->handle_frame(it->second, frame);
     // Events replayed by session.resume follow its result.
-    for (Frame& missed : impl_->pending_replay) impl_->out->frames.push_back(Outbound{connection, std::move(missed)});
+    for (Frame& missed : impl_->pending_replay)
+        impl_->out->frames.push_back(Outbound{connection, std::move(missed), impl_->store_wait});
     impl_->pending_replay.clear();
     // After every input the ACD looks for work (an agent became READY, a queue was resumed...).
     impl_->dispatch_queues();
@@ -451,14 +453,14 @@ Output Engine::receive(ConnectionId connection, std::string_view frame, Millis n
 
 Output Engine::disconnect(ConnectionId connection, Millis now) {
     Output out;
-    OutputScope scope(impl_->out, impl_->now, out, now);
+    OutputScope scope(*impl_, out, now);
     impl_->detach(connection);
     return out;
 }
 
 Output Engine::tick(Millis now) {
     Output out;
-    OutputScope scope(impl_->out, impl_->now, out, now);
+    OutputScope scope(*impl_, out, now);
     impl_->tick();
     return out;
 }

@@ -87,6 +87,9 @@ struct Frame {
 struct Outbound {
     ConnectionId connection = 0;
     Frame frame;  // one WebSocket text frame
+    // Send once the store has made this write durable, and after every earlier frame to the same
+    // connection (store.hpp). 0: nothing to wait for.
+    StoreTicket ticket = 0;
 };
 
 struct Output {

@@ -94,6 +94,12 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     mutable std::uint32_t next_channel = 1;  // channel names are cosmetic; const renderers may draw them
     Output* out = nullptr;  // where the current operation's frames go
     std::vector<Frame> pending_replay;  // events session.resume replays after its result
+    // The store's newest write that the current input's later frames acknowledge: they carry its
+    // ticket, so the shell sends them only once it is durable (store.hpp). 0 at every input.
+    StoreTicket store_wait = 0;
+    // Called right after a write that the frames made from here on depend on (a history row before
+    // its call.hangup, a stored change before its reply).
+    void frames_wait_for_store() { store_wait = store.last_write(); }
     Millis now = 0;
 
     // ---- lookups (engine.cpp) ----

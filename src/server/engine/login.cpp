@@ -112,6 +112,7 @@ RpcResult Engine::Impl::login_proof(RpcContext& request, const LoginProofParams&
         const std::string token = auth::base64url_token(random.bytes(32));
         RememberTokenRecord record{remember_hash(token), pending.user_id, now_seconds()};
         store.save_remember_token(record);
+        frames_wait_for_store();  // the reply hands out the token
         directory.remember_tokens.push_back(record);
         session.remember_hash = record.token_hash;
         result["remember_token"] = token;
@@ -156,6 +157,7 @@ RpcResult Engine::Impl::login_sso(RpcContext& request, const SsoParams& params) 
     // Remember it until its window has passed; after that the window refuses it anyway.
     const Millis forget_after = (*verified + config.sso_window_seconds + 1) * 1000;
     store.save_used_sso_token(token_hash, forget_after);  // refused after a restart too
+    frames_wait_for_store();
     directory.used_sso_tokens[token_hash] = forget_after;
     request.session->sso_provider = params.provider;
     return logged_in(request, user->id, params.autologout.value_or(false), {});

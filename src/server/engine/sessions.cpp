@@ -14,7 +14,7 @@ using protocol::ErrorCode;
 // ---- events ------------------------------------------------------------------------------------
 
 void Engine::Impl::send(ConnectionId connection, std::string frame) {
-    out->frames.push_back(Outbound{connection, Frame(std::move(frame))});
+    out->frames.push_back(Outbound{connection, Frame(std::move(frame)), store_wait});
 }
 
 void Engine::Impl::push_event(Session& session, const std::shared_ptr<const std::string>& head) {
@@ -32,7 +32,8 @@ void Engine::Impl::push_event(Session& session, const std::shared_ptr<const std:
         session.replay.pop_front();
     }
     if (session.connection)
-        out->frames.push_back(Outbound{*session.connection, Frame(head, protocol::event_tail(*head, session.seq))});
+        out->frames.push_back(
+            Outbound{*session.connection, Frame(head, protocol::event_tail(*head, session.seq)), store_wait});
 }
 
 void Engine::Impl::push_event(Session& session, std::string_view name, const json::object& params) {
@@ -97,6 +98,7 @@ bool Engine::Impl::agent_has_phone(const Session& session) const {
 void Engine::Impl::forget_login(Session& session) {
     if (session.remember_hash) {
         store.revoke_remember_token(*session.remember_hash);
+        frames_wait_for_store();
         std::erase_if(directory.remember_tokens,
                       [&](const RememberTokenRecord& t) { return t.token_hash == *session.remember_hash; });
         session.remember_hash.reset();

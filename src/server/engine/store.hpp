@@ -1,19 +1,31 @@
 #pragma once
-// Persistence as the engine sees it. Every call returns only once the change is durable
-// (committed), so the engine can send what depends on it right after: a call's history row is
-// saved before its hangup event leaves. Implementations: SqliteStore (src/server/store) and
-// MemoryStore (tests).
+// Persistence as the engine sees it. A write may return before it is durable: each write gets the
+// next ticket (1, 2, 3...; last_write() tells the newest) and the store later reports "durable up to
+// N" to the network shell, in ticket order. A frame that acknowledges a write (a participant's
+// call.hangup after their history row, the reply to a stored change) carries that write's ticket
+// (Outbound::ticket) and the shell holds it, and every later frame to the same connection, until
+// the ticket is durable. Reads see every write made before them. A store whose writes are durable
+// on return (SqliteStore on its own, MemoryStore in the tests) keeps last_write() at 0: nothing
+// waits. ucsd runs SqliteStore behind GroupCommitStore (src/server/store): writes are committed on
+// the store's own thread, everything queued during one commit going into the next.
 
 #include "server/engine/directory.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace ucs::server {
 
+// Writes in the order made; 0 is "no write to wait for".
+using StoreTicket = std::uint64_t;
+
 class Store {
 public:
     virtual ~Store() = default;
+
+    // The ticket of the newest write; 0 when every write is durable on return.
+    [[nodiscard]] virtual StoreTicket last_write() const { return 0; }
 
     // Everything, at start-up.
     virtual Directory load() = 0;

@@ -71,6 +71,7 @@ void Hub::receive(ConnectionId id, std::string_view frame) {
 
 void Hub::closed(ConnectionId id) {
     if (connections_.erase(id) == 0) return;
+    held_.forget(id);
     guarded("disconnect", [&] { deliver(engine_.disconnect(id, now_ms())); });
     arm_timer();
 }
@@ -99,16 +100,25 @@ void Hub::shutdown() {
 }
 
 void Hub::deliver(Output output) {
-    for (auto& outbound : output.frames) {
-        const auto it = connections_.find(outbound.connection);
-        if (it == connections_.end()) continue;  // gone already: the engine learns through closed()
-        if (auto connection = it->second.lock()) connection->send(std::move(outbound.frame));
-    }
     for (const std::string& line : output.log) log_line("engine: " + line);
-    for (const ConnectionId id : output.closes) {
-        const auto it = connections_.find(id);
-        if (it == connections_.end()) continue;
-        if (auto connection = it->second.lock()) connection->close_after_flush(1000);  // normal
+    release(held_.admit(output));
+}
+
+void Hub::durable(StoreTicket ticket) {
+    release(held_.durable(ticket));
+}
+
+void Hub::release(std::vector<Release> releases) {
+    for (Release& item : releases) {
+        const auto it = connections_.find(item.connection);
+        if (it == connections_.end()) continue;  // gone already: the engine learns through closed()
+        const auto connection = it->second.lock();
+        if (!connection) continue;
+        if (item.frame) {
+            connection->send(std::move(*item.frame));
+        } else {
+            connection->close_after_flush(1000);  // normal
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
+#include "server/net/held_frames.hpp"
 
 #include <cstdint>
 #include <map>
@@ -56,11 +57,15 @@ public:
     // The REST and sandbox API (src/server/api), on the same engine.
     HttpResponse http(const HttpRequest& request);
 
+    // The store has made every write up to `ticket` durable: the frames that waited for it go.
+    void durable(StoreTicket ticket);
+
     // Shutting down: stop the timer and ask every connection to close with "going away".
     void shutdown();
 
 private:
     void deliver(Output output);
+    void release(std::vector<Release> releases);
     void arm_timer();
     void on_timer();
 
@@ -69,6 +74,7 @@ private:
     RestApi& api_;
     std::unique_ptr<Timer> timer_;
     std::map<ConnectionId, std::weak_ptr<Connection>> connections_;
+    HeldFrames held_;  // frames waiting for the store to make what they acknowledge durable
     std::optional<Millis> armed_deadline_;  // what the timer waits for now, if anything
     ConnectionId next_id_ = 1;
     bool stopping_ = false;

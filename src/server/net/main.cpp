@@ -1,5 +1,6 @@
 // ucsd: the UCS server. Wires the parts together: command line, SQLite store (seeded with the demo
-// directory on --demo), phone-number library, engine, and the network shell that runs it.
+// directory on --demo) on its own thread, phone-number library, engine, and the network shell that
+// runs it.
 
 #include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
@@ -9,6 +10,7 @@
 #include "server/net/server.hpp"
 #include "server/phone/phone_numbers.hpp"
 #include "server/store/demo_data.hpp"
+#include "server/store/group_commit_store.hpp"
 #include "server/store/system_random.hpp"
 #include "server/store/sqlite_store.hpp"
 
@@ -18,7 +20,9 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -31,14 +35,23 @@ std::string url_host(const std::string& host) {
 
 int serve(const net::Options& options) {
     std::filesystem::create_directories(options.data_dir);
-    ucs::server::SqliteStore store(options.data_dir);
+    auto sqlite = std::make_unique<ucs::server::SqliteStore>(options.data_dir);
     ucs::server::SystemRandom random;
-    if (options.demo && store.empty()) {
-        store.seed(ucs::server::demo_directory(random));
+    if (options.demo && sqlite->empty()) {
+        sqlite->seed(ucs::server::demo_directory(random));
         net::log_line("demo directory loaded into " + options.data_dir.string());
     } else if (options.demo) {
         // A demo database from an older ucsd gains the phones the demo has now (the softphones).
-        store.add_missing_devices(ucs::server::demo_directory(random).devices);
+        sqlite->add_missing_devices(ucs::server::demo_directory(random).devices);
+    }
+    // From here on the database belongs to the store's thread (unless --store-on-loop); its
+    // destructor commits what is still queued.
+    std::unique_ptr<ucs::server::GroupCommitStore> grouped;
+    ucs::server::Store* store = sqlite.get();
+    if (!options.store_on_loop) {
+        grouped = std::make_unique<ucs::server::GroupCommitStore>(
+            std::move(sqlite), [](const std::string& line) { net::log_line(line); });
+        store = grouped.get();
     }
     const ucs::server::LibPhoneNumbers phone_numbers(options.region);
 
@@ -59,7 +72,7 @@ int serve(const net::Options& options) {
     config.max_failed_logins_per_address = options.max_failed_logins_per_address;
     config.failed_login_window_ms = options.failed_login_window_seconds * 1000;
 
-    ucs::server::Engine engine(std::move(config), store, phone_numbers, random, net::now_ms());
+    ucs::server::Engine engine(std::move(config), *store, phone_numbers, random, net::now_ms());
     ucs::server::RestApi api(std::move(api_config), engine, random);
 
     net::ServerConfig server_config;
@@ -78,6 +91,18 @@ int serve(const net::Options& options) {
     net::log_line("open files limit " + std::to_string(file_limit) + ": holding up to " +
                   std::to_string(server_config.max_connections) + " connections; beyond them HTTP 503");
     net::Server server(server_config, engine, api);
+    // Frames that acknowledge a write wait in the hub until the store reports it durable. Unhooked
+    // before the server goes (the store outlives it and still commits while draining).
+    if (grouped) {
+        grouped->on_durable([&server](ucs::server::StoreTicket ticket) { server.store_durable(ticket); });
+        server.store_durable(grouped->durable());  // what was committed before the hook
+    }
+    struct Unhook {
+        ucs::server::GroupCommitStore* store;
+        ~Unhook() {
+            if (store != nullptr) store->on_durable({});
+        }
+    } unhook{grouped.get()};
 
     // Scripts and tests wait for this line (and read the port from it when --listen used port 0).
     std::printf("ucsd listening on %s://%s:%u/ (data: %s)\n", server.secure() ? "https" : "http",

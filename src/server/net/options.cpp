@@ -74,6 +74,9 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
         } else if (flag == "--demo") {
             if (auto e = no_value()) return Unexpected(*e);
             options.demo = true;
+        } else if (flag == "--store-on-loop") {
+            if (auto e = no_value()) return Unexpected(*e);
+            options.store_on_loop = true;
         } else if (flag == "--listen") {
             auto v = value();
             if (!v) return Unexpected(v.error());
@@ -171,6 +174,8 @@ std::string usage(const std::string& program) {
                             the same per client address (default 20)
   --failed-login-window SECONDS
                             how long a failed login counts (default 300)
+  --store-on-loop           commit each database write on the event loop, as ucsd did before group
+                            commit (for comparison; default: a store thread commits writes in batches)
   --help                    this text
 )";
 }

@@ -32,6 +32,9 @@ struct Options {
     int max_failed_logins_per_user = 5;
     int max_failed_logins_per_address = 20;
     std::int64_t failed_login_window_seconds = 300;
+    // For comparison and as a fallback: SQLite on the event loop, each write its own commit (ucsd
+    // before group commit). Off: the store runs on its own thread and commits in batches.
+    bool store_on_loop = false;
     bool help = false;
 };
 

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -260,6 +261,10 @@ std::size_t Server::open_connections() const {
 
 bool Server::secure() const {
     return impl_->tls.has_value();
+}
+
+void Server::store_durable(StoreTicket ticket) {
+    asio::post(impl_->io, [impl = impl_.get(), ticket] { impl->hub.durable(ticket); });
 }
 
 void Server::run() {

@@ -50,6 +50,10 @@ public:
     [[nodiscard]] bool secure() const;
     [[nodiscard]] std::size_t open_connections() const;
 
+    // The store has made every write up to `ticket` durable. Any thread may call it: the news is
+    // posted to the event loop, where the frames that waited for it are sent.
+    void store_durable(StoreTicket ticket);
+
     // Serves until SIGINT or SIGTERM, then closes WebSockets with "going away" and returns.
     void run();
 

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 
 #include <boost/describe/members.hpp>
 #include <boost/json/serialize.hpp>
@@ -375,6 +376,32 @@ std::vector<AccountCode> read_account_codes(SQLite::Statement& select, const std
     return codes;
 }
 
+// One write: a savepoint released when done() is reached, rolled back (alone) when it is not.
+class WriteScope {
+public:
+    explicit WriteScope(SQLite::Database& db) : db_(db) { db_.exec("SAVEPOINT write"); }
+    ~WriteScope() {
+        if (done_) return;
+        try {
+            db_.exec("ROLLBACK TO write");
+            db_.exec("RELEASE write");
+        } catch (const SQLite::Exception&) {  // NOLINT(bugprone-empty-catch): the write's own error is on its way
+        }
+    }
+    WriteScope(const WriteScope&) = delete;
+    WriteScope& operator=(const WriteScope&) = delete;
+    WriteScope(WriteScope&&) = delete;
+    WriteScope& operator=(WriteScope&&) = delete;
+    void done() {
+        db_.exec("RELEASE write");
+        done_ = true;
+    }
+
+private:
+    SQLite::Database& db_;
+    bool done_ = false;
+};
+
 constexpr const char* select_account_codes = "SELECT code, sub FROM account_codes WHERE uniqueid = ? ORDER BY position";
 
 }  // namespace
@@ -592,63 +619,65 @@ Directory SqliteStore::load() {
 }
 
 // ---- changes ------------------------------------------------------------------------------------
-// Each method is one transaction, committed (and, with synchronous=FULL, on disk) before it returns.
+// Each method is one savepoint. Outside a batch that is a transaction of its own, committed (and,
+// with synchronous=FULL, on disk) before it returns; inside one it is part of the batch's
+// transaction, and a write that fails rolls back alone.
 
 void SqliteStore::save_membership(const MembershipRecord& membership) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     upsert_membership(*db_, membership);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_remember_token(const RememberTokenRecord& token) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     upsert_remember_token(*db_, token);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_used_sso_token(const std::string& token_hash, std::int64_t forget_after_ms) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     // Tokens whose window has passed are refused by the window anyway: no need to keep them.
     run(*db_, "DELETE FROM used_sso_tokens WHERE forget_after < ?", std::int64_t{forget_after_ms - 2 * 3600 * 1000});
     run(*db_, "INSERT OR REPLACE INTO used_sso_tokens (token_hash, forget_after) VALUES (?, ?)", Blob{token_hash},
         forget_after_ms);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::revoke_remember_token(const std::string& token_hash) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     run(*db_, "DELETE FROM remember_tokens WHERE token_hash = ?", Blob{token_hash});
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_user_statistics(int user_id, const UserStatistics& statistics) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     upsert_user_statistics(*db_, user_id, statistics);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_queue_statistics(int user_id, int queue_id, const QueueStatistics& statistics) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     upsert_queue_statistics(*db_, user_id, queue_id, statistics);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_call_sequence(std::uint64_t last_call_sequence) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     update_call_sequence(*db_, last_call_sequence);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_user_settings(int user_id, const UserSettings& settings) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     upsert_user_settings(*db_, user_id, settings);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::add_missing_devices(const std::vector<DeviceRecord>& devices) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     for (const DeviceRecord& r : devices) insert_device(*db_, r, true);
-    transaction.commit();
+    write.done();
 }
 
 // ---- history ------------------------------------------------------------------------------------
@@ -656,7 +685,7 @@ void SqliteStore::add_missing_devices(const std::vector<DeviceRecord>& devices) 
 void SqliteStore::save_history(const HistoryEntry& entry, const std::vector<int>& user_ids) {
     const Call& call = entry.call;
     const std::string call_json = to_json_text(call);
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     SQLite::Statement upsert(*db_,
                              "INSERT INTO history (uniqueid, user_id, direction, number, created, call)"
                              " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, uniqueid) DO UPDATE SET"
@@ -668,13 +697,27 @@ void SqliteStore::save_history(const HistoryEntry& entry, const std::vector<int>
         upsert.exec();
     }
     replace_account_codes(*db_, call.uniqueid, entry.account_codes);
-    transaction.commit();
+    write.done();
 }
 
 void SqliteStore::save_account_codes(const std::string& uniqueid, const std::vector<AccountCode>& codes) {
-    SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteScope write(*db_);
     replace_account_codes(*db_, uniqueid, codes);
-    transaction.commit();
+    write.done();
+}
+
+// ---- batches ------------------------------------------------------------------------------------
+
+void SqliteStore::begin_batch() {
+    db_->exec("BEGIN IMMEDIATE");
+}
+
+void SqliteStore::commit_batch() {
+    db_->exec("COMMIT");
+}
+
+void SqliteStore::rollback_batch() {
+    if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
 }
 
 std::vector<HistoryEntry> SqliteStore::history(const HistoryQuery& query) {

@@ -1,12 +1,15 @@
 #pragma once
-// The Store on SQLite: one file, <dir>/ucsd.sqlite3, in WAL mode with synchronous=FULL, so every
-// method returns only once its change is committed and survives a kill -9 (or a power cut) right
-// after. The schema is versioned with PRAGMA user_version and migrated forward on open.
+// The Store on SQLite: one file, <dir>/ucsd.sqlite3, in WAL mode with synchronous=FULL. On its own
+// every method returns only once its change is committed and survives a kill -9 (or a power cut)
+// right after; between begin_batch() and commit_batch() the writes share one transaction and are
+// durable when commit_batch() returns (ucsd runs it so, behind GroupCommitStore). The schema is
+// versioned with PRAGMA user_version and migrated forward on open.
 //
-// Not thread-safe: the engine is single-threaded and the only user. Failures of the database
-// itself (disk full, a corrupt file) are SQLite::Exception: nothing sensible can go on after them.
+// Not thread-safe: one thread at a time (GroupCommitStore's, in ucsd). Failures of the database
+// itself (disk full, a corrupt file) are SQLite::Exception; a failed write leaves the batch as it
+// was before that write.
 
-#include "server/engine/store.hpp"
+#include "server/store/group_commit_store.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -19,7 +22,7 @@ class Database;
 
 namespace ucs::server {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public BatchingStore {
 public:
     // Opens <dir>/ucsd.sqlite3, creating it (not the directory) and its schema when missing.
     explicit SqliteStore(const std::filesystem::path& dir);
@@ -47,6 +50,11 @@ public:
     // Lists keyed by an id (users, devices, queues, groups, reasons) come back in id order; the
     // others (memberships, sub-reasons, remember tokens) in the order they were first saved.
     Directory load() override;
+
+    // Reads (load, history...) are made outside a batch.
+    void begin_batch() override;
+    void commit_batch() override;
+    void rollback_batch() override;
 
     void save_membership(const MembershipRecord& membership) override;
     void save_remember_token(const RememberTokenRecord& token) override;

@@ -24,6 +24,7 @@ apt_packages=(
   libssl-dev libsqlite3-dev libsqlitecpp-dev
   catch2
   libopus-dev  # the softphone's codec natively; toolchain/opus-wasm.sh builds the same version for wasm32
+  espeak-ng libespeak-ng-dev  # ucsd's simulated parties speak the sandbox's {"say": "text"} (docs/server.md)
   chromium
   dpkg-dev
   # libphonenumber's runtime and what its headers include; the headers themselves come from

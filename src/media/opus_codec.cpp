@@ -111,11 +111,11 @@ void Decoder::Destroy::operator()(OpusDecoder* state) const {
     opus_decoder_destroy(state);
 }
 
-Expected<Decoder, CodecError> Decoder::create() {
+Expected<Decoder, CodecError> Decoder::create(int output_rate) {
     int error = OPUS_OK;
-    std::unique_ptr<OpusDecoder, Destroy> state(opus_decoder_create(sample_rate, channels, &error));
+    std::unique_ptr<OpusDecoder, Destroy> state(opus_decoder_create(output_rate, channels, &error));
     if (error != OPUS_OK || !state) return Unexpected(error != OPUS_OK ? from_opus(error) : CodecError::out_of_memory);
-    return Decoder(std::move(state));
+    return Decoder(std::move(state), output_rate);
 }
 
 Expected<std::size_t, CodecError> Decoder::decode(std::span<const std::uint8_t> payload,
@@ -127,12 +127,12 @@ Expected<std::size_t, CodecError> Decoder::decode(std::span<const std::uint8_t> 
         return Unexpected(CodecError::invalid_packet);
     }
     return samples_or_error(
-        opus_decode_float(state_.get(), payload.data(), size, out.data(), static_cast<int>(frame_samples), 0));
+        opus_decode_float(state_.get(), payload.data(), size, out.data(), output_samples_, 0));
 }
 
 Expected<std::size_t, CodecError> Decoder::conceal(std::span<float, frame_samples> out) {
     return samples_or_error(
-        opus_decode_float(state_.get(), nullptr, 0, out.data(), static_cast<int>(frame_samples), 0));
+        opus_decode_float(state_.get(), nullptr, 0, out.data(), output_samples_, 0));
 }
 
 Expected<std::size_t, CodecError> Decoder::recover(std::span<const std::uint8_t> next,
@@ -144,7 +144,7 @@ Expected<std::size_t, CodecError> Decoder::recover(std::span<const std::uint8_t>
     }
     // decode_fec = 1: the previous frame from `next`'s redundancy (libopus conceals if it has none).
     return samples_or_error(
-        opus_decode_float(state_.get(), next.data(), size, out.data(), static_cast<int>(frame_samples), 1));
+        opus_decode_float(state_.get(), next.data(), size, out.data(), output_samples_, 1));
 }
 
 void Decoder::reset() {

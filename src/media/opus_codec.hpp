@@ -60,10 +60,13 @@ private:
 
 class Decoder {
 public:
-    static Expected<Decoder, CodecError> create();
+    // `output_rate`: 48000, or 8000, 12000, 16000 or 24000 to have libopus decode straight to that
+    // rate (ucsd's simulated parties keep what they hear at 16 kHz; no resampler needed). A 20 ms
+    // frame is then output_rate / 50 samples, at the front of `out`.
+    static Expected<Decoder, CodecError> create(int output_rate = sample_rate);
 
     // Decodes one payload (20 ms of Opus, as the frame format guarantees) into `out`; returns the
-    // number of samples (frame_samples).
+    // number of samples (frame_samples at 48 kHz).
     Expected<std::size_t, CodecError> decode(std::span<const std::uint8_t> payload,
                                              std::span<float, frame_samples> out);
     // 20 ms of loss concealment for a frame that did not come (Opus's PLC, fading to silence).
@@ -78,8 +81,10 @@ private:
     struct Destroy {
         void operator()(OpusDecoder* state) const;
     };
-    explicit Decoder(std::unique_ptr<OpusDecoder, Destroy> state) : state_(std::move(state)) {}
+    Decoder(std::unique_ptr<OpusDecoder, Destroy> state, int output_rate)
+        : state_(std::move(state)), output_samples_(output_rate / (1000 / frame_ms)) {}
     std::unique_ptr<OpusDecoder, Destroy> state_;
+    int output_samples_;  // per 20 ms frame
 };
 
 }  // namespace ucs::media

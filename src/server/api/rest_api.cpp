@@ -118,8 +118,9 @@ struct SandboxCallRequest {
     std::optional<std::string> to;
     std::optional<std::string> caller_name;
     std::optional<json::object> data;
+    std::optional<json::object> audio;
 };
-BOOST_DESCRIBE_STRUCT(SandboxCallRequest, (), (from, queue, to, caller_name, data))
+BOOST_DESCRIBE_STRUCT(SandboxCallRequest, (), (from, queue, to, caller_name, data, audio))
 
 struct LayoutRequest {
     std::vector<LayoutTab> layout;
@@ -168,6 +169,39 @@ Expected<HistoryQuery, HttpResponse> history_filter(const Query& parameters) {
         query.direction = *parsed;
     }
     return query;
+}
+
+// The sandbox's "audio": exactly one of {"say": "text"}, {"tone": hertz}, {"silence": true}.
+constexpr double min_tone_hz = 20;
+constexpr double max_tone_hz = 20000;
+constexpr std::size_t max_say_bytes = 1000;
+
+Expected<PartyAudio, HttpResponse> party_audio(const json::object& audio) {
+    if (audio.size() != 1) return Unexpected(bad_request("audio: give exactly one of \"say\", \"tone\", \"silence\"", "audio"));
+    const auto& [key, value] = *audio.begin();
+    PartyAudio parsed;
+    if (key == "say") {
+        if (!value.is_string() || value.get_string().empty() || value.get_string().size() > max_say_bytes)
+            return Unexpected(bad_request("audio.say: expected a non-empty string of at most 1000 bytes", "audio.say"));
+        parsed.kind = PartyAudio::Kind::say;
+        parsed.text = std::string(value.get_string());
+    } else if (key == "tone") {
+        const bool number = value.is_number();
+        const double hz = number ? value.to_number<double>() : 0;
+        if (!number || hz < min_tone_hz || hz > max_tone_hz)
+            return Unexpected(bad_request("audio.tone: expected a frequency in Hz from 20 to 20000", "audio.tone"));
+        parsed.kind = PartyAudio::Kind::tone;
+        parsed.tone_hz = hz;
+    } else if (key == "silence") {
+        if (!value.is_bool() || !value.get_bool()) return Unexpected(bad_request("audio.silence: expected true", "audio.silence"));
+    } else {
+        return Unexpected(bad_request("audio: unknown kind \"" + std::string(key) + "\" (say, tone or silence)", "audio"));
+    }
+    return parsed;
+}
+
+HttpResponse no_audio() {
+    return error_response(501, "NOT_IMPLEMENTED", "this server has no media bridge: no sandbox audio");
 }
 
 // ---- command errors ------------------------------------------------------------------------------
@@ -240,6 +274,7 @@ std::span<const RestApi::Route> RestApi::routes() {
         Route{"/api/v1.0/sandbox/calls", Verb::post, bearer, &RestApi::place_call},
         Route{"/api/v1.0/sandbox/calls/{}/answer", Verb::post, bearer, &RestApi::far_end_answer},
         Route{"/api/v1.0/sandbox/calls/{}/hangup", Verb::post, bearer, &RestApi::far_end_hangup},
+        Route{"/api/v1.0/sandbox/calls/{}/heard", Verb::get, bearer, &RestApi::heard},
         Route{"/api/v1.0/sandbox/devices/{}/offhook", Verb::post, bearer, &RestApi::offhook},
         Route{"/api/v1.0/sandbox/users/{}/layout", Verb::get, bearer, &RestApi::layout},
         Route{"/api/v1.0/sandbox/users/{}/layout", Verb::post, bearer, &RestApi::set_layout},
@@ -412,6 +447,14 @@ HttpResponse RestApi::place_call(Routed& request) {
     if (body->queue.has_value() == body->to.has_value()) {
         return bad_request("queue or to: give exactly one of them", body->queue ? "to" : "queue");
     }
+    std::optional<PartyAudio> audio;
+    if (body->audio) {
+        auto parsed = party_audio(*body->audio);
+        if (!parsed) return std::move(parsed).error();
+        if (audio_ == nullptr) return no_audio();
+        if (auto refused = audio_->prepare(*parsed)) return error_response(422, "UNPROCESSABLE", *refused, "audio");
+        audio = std::move(parsed).value();
+    }
     SandboxCall call{body->from, 0, body->caller_name, body->data.value_or(json::object{})};
     std::string subject;
     if (body->queue) {
@@ -426,7 +469,17 @@ HttpResponse RestApi::place_call(Routed& request) {
         const bool full = placed.error() == CommandError::network_full;
         return failed(placed.error(), full ? std::to_string(engine_.config().max_active_calls) : subject);
     }
+    if (audio) audio_->play(placed.value(), *audio);
     return HttpResponse{201, json::object{{"uniqueid", placed.value()}}};
+}
+
+HttpResponse RestApi::heard(Routed& request) {
+    if (audio_ == nullptr) return no_audio();
+    auto wav = audio_->heard_wav(request.captured);
+    if (!wav) return error_response(404, "NOT_FOUND", "no simulated party in call " + request.captured, "uniqueid");
+    HttpResponse response;
+    response.raw = HttpResponse::Raw{"audio/wav", std::move(*wav)};
+    return response;
 }
 
 // The sandbox commands on one call or phone named in the path: {key: that id} when done.

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ucs::server {
 
@@ -26,8 +28,33 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+    HttpResponse() = default;
+    HttpResponse(int status_in, boost::json::value body_in) : status(status_in), body(std::move(body_in)) {}
     int status = 200;
-    boost::json::value body;  // always a JSON document; errors are {"error": {...}}
+    boost::json::value body;  // a JSON document, unless `raw`; errors are always {"error": {...}}
+    struct Raw {
+        std::string content_type;
+        std::string bytes;
+    };
+    std::optional<Raw> raw;  // a body that is not JSON (GET .../heard: audio/wav)
+};
+
+// The simulated parties' audio, played and heard by the media bridge (src/server/media) in ucsd.
+// A RestApi without one refuses "audio" and /heard with 501.
+class SandboxAudio {
+public:
+    SandboxAudio() = default;
+    SandboxAudio(const SandboxAudio&) = delete;
+    SandboxAudio& operator=(const SandboxAudio&) = delete;
+    SandboxAudio(SandboxAudio&&) = delete;
+    SandboxAudio& operator=(SandboxAudio&&) = delete;
+    virtual ~SandboxAudio() = default;
+    // Why the audio cannot be played, if it cannot (speech is rendered here, once per text).
+    virtual std::optional<std::string> prepare(const PartyAudio& audio) = 0;
+    // The simulated party of call `uniqueid` plays `audio` from now on (prepared already).
+    virtual void play(const std::string& uniqueid, const PartyAudio& audio) = 0;
+    // What that party heard, as a WAV file; nullopt for a call without a simulated party seen.
+    virtual std::optional<std::string> heard_wav(const std::string& uniqueid) = 0;
 };
 
 struct ApiConfig {
@@ -39,6 +66,8 @@ struct ApiConfig {
 class RestApi {
 public:
     RestApi(ApiConfig config, Engine& engine, Random& random);
+    // ucsd's media bridge; null (the default) when there is none, as in the engine's tests.
+    void set_sandbox_audio(SandboxAudio* audio) { audio_ = audio; }
 
     // One request. Events it causes (a call ringing an agent) go to `out`.
     HttpResponse handle(const HttpRequest& request, Millis now, Output& out);
@@ -67,6 +96,7 @@ private:
     HttpResponse far_end_answer(Routed& request);
     HttpResponse far_end_hangup(Routed& request);
     HttpResponse offhook(Routed& request);
+    HttpResponse heard(Routed& request);
 
     struct Token {
         std::string client_id;
@@ -75,6 +105,7 @@ private:
     ApiConfig config_;
     Engine& engine_;
     Random& random_;
+    SandboxAudio* audio_ = nullptr;
     std::map<std::string, Token> tokens_;  // bearer token -> its client and expiry
 };
 

@@ -178,6 +178,29 @@
       button(actions, 'hang up far end', 'danger', function () {
         return api('POST', '/api/v1.0/sandbox/calls/' + id + '/hangup');
       });
+      button(actions, 'heard (WAV)', 'secondary', function () { return downloadHeard(call.uniqueid); });
+    });
+  }
+
+  // What the call's simulated party heard from the agent, saved as a WAV file (a bearer token is
+  // needed, so a plain link would not do).
+  function downloadHeard(uniqueid) {
+    return getToken().then(function (bearer) {
+      return fetch('/api/v1.0/sandbox/calls/' + encodeURIComponent(uniqueid) + '/heard', {
+        headers: { Authorization: 'Bearer ' + bearer },
+        cache: 'no-store',
+      });
+    }).then(function (response) {
+      if (!response.ok) throw { status: response.status, message: 'heard: HTTP ' + response.status };
+      return response.blob();
+    }).then(function (blob) {
+      var link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = 'heard-' + uniqueid + '.wav';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
     });
   }
 
@@ -278,11 +301,19 @@
     return value === '' ? undefined : value;
   }
 
+  // What the simulated caller plays to a softphone (docs/server.md, sandbox "audio"); silence if nothing.
+  function audioOf(f) {
+    if (optional(f.say.value)) return { say: f.say.value.trim() };
+    if (optional(f.tone.value)) return { tone: Number(f.tone.value) };
+    return undefined;
+  }
+
   onSubmit('ring-queue', function (f) {
     return api('POST', '/api/v1.0/sandbox/calls', {
       from: f.from.value.trim(),
       queue: Number(f.queue.value),
       caller_name: optional(f.caller_name.value),
+      audio: audioOf(f),
     });
   });
 
@@ -291,6 +322,7 @@
       from: f.from.value.trim(),
       to: f.to.value.trim(),
       caller_name: optional(f.caller_name.value),
+      audio: audioOf(f),
     });
   });
 

@@ -68,6 +68,9 @@ struct ActiveCall {
     std::optional<Millis> reoffer_deadline;  // the next back-off of those ends: the ACD looks again
     // Transfers: a consultation call knows the held call it consults about.
     std::optional<std::string> consultation_of;
+    // The agent who last put the call on hold (hold, transfer): the media bridge plays music on hold
+    // to the other end and nothing to this one (media/bridge_routes.hpp).
+    std::optional<int> held_by;
     // What happens when far_end_deadline passes.
     enum class FarEnd : std::uint8_t { none, answer, busy, invalid, reject } far_end = FarEnd::none;
 };

@@ -73,6 +73,7 @@ RpcResult Engine::Impl::hangup(RpcContext& request, const NoParams& /*params*/) 
 RpcResult Engine::Impl::hold(RpcContext& request, const NoParams& /*params*/) {
     auto target = rulebook_target(CallAction::hold, request.user_id);
     if (!target) return Unexpected(target.error());
+    (*target)->held_by = request.user_id;
     transition(**target, CallInput{CallEvent::hold});
     return json::object{{"uniqueid", (*target)->uniqueid}};
 }
@@ -193,6 +194,7 @@ RpcResult Engine::Impl::transfer(RpcContext& request, const TransferParams& para
     if (!target) return Unexpected(target.error());
     ActiveCall& call = **target;
     const std::string uniqueid = call.uniqueid;
+    call.held_by = request.user_id;
     transition(call, CallInput{CallEvent::hold});
     agent(request.user_id).transfer_of = uniqueid;
     if (!params.number) return json::object{{"uniqueid", uniqueid}, {"mode", "transfer"}};

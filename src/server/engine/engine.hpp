@@ -10,6 +10,7 @@
 
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "media/bridge_routes.hpp"
 #include "server/engine/store.hpp"
 
 #include <boost/json/object.hpp>
@@ -146,6 +147,15 @@ struct SandboxCall {
     boost::json::object data;
 };
 
+// What a simulated party plays (the sandbox's "audio": {"say": "text"} | {"tone": 440} | {"silence": true}).
+// The media bridge (src/server/media) plays it; the engine only carries calls.
+struct PartyAudio {
+    enum class Kind : std::uint8_t { silence, tone, say };
+    Kind kind = Kind::silence;
+    double tone_hz = 0;
+    std::string text;
+};
+
 // Why a REST or sandbox command could not be carried out.
 enum class CommandError : std::uint8_t {
     network_full,           // the simulated network carries max_active_calls already
@@ -161,6 +171,15 @@ enum class CommandError : std::uint8_t {
     unknown_user,
     unknown_session,
     invalid_layout,         // a layout core/rules/layout.hpp refuses (the API checks it first, naming the field)
+};
+
+// An agent's softphone as an endpoint of the media bridge: "agent:<user id>", whichever line is paired.
+media::Endpoint agent_endpoint(int user_id);
+
+// Why a media socket cannot attach to a session (docs/media.md, media.attach).
+enum class MediaAttachError : std::uint8_t {
+    unknown_session,  // SESSION_EXPIRED: no such session (ended, or never was)
+    not_logged_in,    // INVALID_STATE: the session has no agent yet
 };
 
 class Engine {
@@ -203,6 +222,13 @@ public:
     Expected<std::string, CommandError> far_end_answer(const std::string& uniqueid, Millis now, Output& out);
     Expected<std::string, CommandError> far_end_hangup(const std::string& uniqueid, Millis now, Output& out);
     Expected<std::string, CommandError> offhook(const std::string& identifier, Millis now, Output& out);
+
+    // ---- what the media bridge reads (src/server/media); no events, no state changes ----
+    // The agent whose audio a media socket attached with this session key carries.
+    [[nodiscard]] Expected<int, MediaAttachError> media_user(const std::string& session_key) const;
+    // Every call on the network as the media bridge sees it. An agent's line is the endpoint
+    // agent_endpoint(user id); outside parties are simulated endpoints named by their channel.
+    [[nodiscard]] std::vector<media::BridgeLeg> media_legs() const;
 
     [[nodiscard]] const EngineConfig& config() const;
 

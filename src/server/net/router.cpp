@@ -58,6 +58,11 @@ bool Router::is_websocket_path(std::string_view target) {
     return path == "/ws" || path.ends_with("/ws");
 }
 
+bool Router::is_media_path(std::string_view target) {
+    const std::string_view path = path_of(target);
+    return path == "/media" || path.ends_with("/media");
+}
+
 // Messages echo the request's path, which may hold any bytes: the body stays UTF-8.
 WebResponse Router::json_error(int status, std::string_view code, std::string_view message) {
     WebResponse response;
@@ -94,7 +99,7 @@ WebResponse Router::handle(const WebRequest& request) {
         return api(request);
     }
 
-    if (is_websocket_path(path)) {
+    if (is_websocket_path(path) || is_media_path(path)) {
         WebResponse response = json_error(426, "UPGRADE_REQUIRED", "this path takes WebSocket connections only");
         response.headers.emplace_back("Upgrade", "websocket");
         return response;
@@ -157,10 +162,10 @@ WebResponse Router::api(const WebRequest& request) {
 
     WebResponse response;
     response.status = answer.status;
-    response.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    response.headers.emplace_back("Content-Type", answer.raw ? answer.raw->content_type : "application/json; charset=utf-8");
     response.headers.emplace_back("Cache-Control", "no-store");  // bearer tokens and live state
     add_cors(response, request.origin);
-    response.body = std::make_shared<const std::string>(boost::json::serialize(answer.body));
+    response.body = std::make_shared<const std::string>(answer.raw ? answer.raw->bytes : boost::json::serialize(answer.body));
     return response;
 }
 

@@ -7,7 +7,7 @@
 //   /operator/<file>          the agent bar bundle (--dist), CORS and CORP for CRM origins
 //   /sandbox, /sandbox/<file> the sandbox console
 //   /api/..., /login/oauth2/token   the REST and sandbox API (src/server/api)
-//   .../ws                    WebSocket only (upgrades never get here)
+//   .../ws, .../media         WebSocket only (upgrades never get here)
 //   /, /<file>                the example CRM page
 //   anything else             404 JSON
 
@@ -57,6 +57,8 @@ public:
     // The WebSocket endpoint: /ws, or any path ending in /ws (the bar's default is derived from
     // where operator.js was loaded and may sit under a prefix on a reverse proxy).
     static bool is_websocket_path(std::string_view target);
+    // The media socket (docs/media.md): /media, or any path ending in /media.
+    static bool is_media_path(std::string_view target);
 
     // {"error": {"code", "message"}} with the headers every JSON answer carries.
     static WebResponse json_error(int status, std::string_view code, std::string_view message);

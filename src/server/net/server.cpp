@@ -2,6 +2,7 @@
 
 #include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
+#include "server/media/speech.hpp"
 #include "server/net/log.hpp"
 #include "server/net/router.hpp"
 #include "server/net/session.hpp"
@@ -128,12 +129,21 @@ std::size_t connection_capacity(std::size_t file_limit) {
 struct Server::Impl {
     Impl(const ServerConfig& config, Engine& engine, RestApi& api)
         : hub(io, engine, api),
+          media(io, engine, media_bridge::espeak_renderer()),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
-          context{hub, router, config.allowed_origins},
+          context{hub, media, router, config.allowed_origins},
+          api_(api),
           limits(config.max_connections_per_address, config.max_connections) {
+        api_.set_sandbox_audio(&media);
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
         listen(config.host, config.port);
     }
+
+    ~Impl() { api_.set_sandbox_audio(nullptr); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    Impl(Impl&&) = delete;
+    Impl& operator=(Impl&&) = delete;
 
     void listen(const std::string& host, std::uint16_t port) {
         const std::string where = host + ":" + std::to_string(port);
@@ -210,6 +220,7 @@ struct Server::Impl {
             acceptor.close(ignored);
             retry.cancel();
             hub.shutdown();
+            media.shutdown();
             // Give WebSocket closing handshakes a moment; idle keep-alive HTTP connections would
             // otherwise hold the loop for their full timeout.
             grace.expires_after(std::chrono::seconds(1));
@@ -221,8 +232,10 @@ struct Server::Impl {
     // Declared first, destroyed last: every I/O object below belongs to it.
     asio::io_context io{1};
     Hub hub;
+    MediaHub media;
     Router router;
     SessionContext context;
+    RestApi& api_;
     ConnectionLimits limits;
     std::optional<asio::ssl::context> tls;
     tcp::acceptor acceptor{io};

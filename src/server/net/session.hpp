@@ -5,6 +5,7 @@
 
 #include "server/net/connection_limits.hpp"
 #include "server/net/hub.hpp"
+#include "server/net/media_hub.hpp"
 #include "server/net/router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +25,7 @@ namespace ucs::server::net {
 // What every session of one server shares. Lives as long as the server.
 struct SessionContext {
     Hub& hub;
+    MediaHub& media;
     Router& router;
     std::vector<std::string> allowed_origins;  // empty: any
 };

@@ -23,6 +23,8 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -214,6 +216,148 @@ private:
     bool aborted_ = false;  // socket closed under us: no more writes or closes
 };
 
+// ---- media WebSocket (docs/media.md) -----------------------------------------------------------
+
+// Audio frames queued beyond the one being written: 100 ms of 20 ms frames. Beyond it the oldest
+// queued audio is dropped (audio is worth nothing late); text frames are never dropped.
+inline constexpr std::size_t max_queued_audio_frames = 5;
+// A media socket takes the attach request and 20 ms Opus frames: nothing larger than this.
+inline constexpr std::size_t max_media_message_bytes = 4096;
+
+template <class Stream>
+class MediaSession : public MediaConnection, public std::enable_shared_from_this<MediaSession<Stream>> {
+public:
+    MediaSession(Stream&& stream, SessionContext& context, ConnectionSlot slot)
+        : ws_(std::move(stream)), context_(context), slot_(std::move(slot)) {}
+
+    void run(http::request<http::string_body> request) {
+        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws_.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& response) { response.set(http::field::server, "ucsd"); }));
+        ws_.read_message_max(max_media_message_bytes);
+        ws_.async_accept(request, beast::bind_front_handler(&MediaSession::on_accept, this->shared_from_this()));
+    }
+
+    void send_text(std::string text) override { push(Out{std::vector<std::uint8_t>(text.begin(), text.end()), true}); }
+
+    void send_audio(std::vector<std::uint8_t> frame) override {
+        push(Out{std::move(frame), false});
+        // Back-pressure: drop the oldest queued audio frame that is not being written.
+        std::size_t audio = 0;
+        for (auto it = std::next(queue_.begin()); it != queue_.end(); ++it) audio += it->text ? 0 : 1;
+        for (auto it = std::next(queue_.begin()); audio > max_queued_audio_frames && it != queue_.end();) {
+            if (it->text) {
+                ++it;
+                continue;
+            }
+            it = queue_.erase(it);
+            --audio;
+            ++dropped_;
+        }
+    }
+
+    void close_after_flush(std::uint16_t code) override {
+        if (close_code_) return;
+        close_code_ = code;
+        if (queue_.empty()) do_close();
+    }
+
+private:
+    struct Out {
+        std::vector<std::uint8_t> bytes;
+        bool text = false;
+    };
+
+    void push(Out out) {
+        if (close_code_) return;
+        queue_.push_back(std::move(out));
+        // Are we already writing?
+        if (queue_.size() > 1) return;
+        write_next();
+    }
+
+    void on_accept(beast::error_code ec) {
+        if (ec) return fail(ec, "media accept");
+        id_ = context_.media.open(this->weak_from_this());
+        open_ = true;
+        do_read();
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_, beast::bind_front_handler(&MediaSession::on_read, this->shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+        if (ec) {
+            fail(ec, "media#" + std::to_string(id_) + " read");
+            return end();
+        }
+        if (!close_code_) {
+            const auto data = buffer_.data();
+            if (ws_.got_binary()) {
+                context_.media.receive_binary(id_, std::span(static_cast<const std::uint8_t*>(data.data()), data.size()));
+            } else {
+                context_.media.receive_text(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+            }
+        }
+        buffer_.consume(buffer_.size());
+        do_read();
+    }
+
+    void write_next() {
+        const Out& out = queue_.front();
+        ws_.text(out.text);
+        ws_.async_write(asio::buffer(out.bytes), beast::bind_front_handler(&MediaSession::on_write, this->shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+        if (aborted_) return;
+        if (ec) {
+            fail(ec, "media#" + std::to_string(id_) + " write");
+            aborted_ = true;
+            beast::get_lowest_layer(ws_).close();
+            return;
+        }
+        queue_.pop_front();
+        if (!queue_.empty()) return write_next();
+        if (close_code_) do_close();
+    }
+
+    void do_close() {
+        if (closing_ || aborted_) return;
+        closing_ = true;
+        ws_.async_close(websocket::close_reason(*close_code_),
+                        beast::bind_front_handler(&MediaSession::on_close, this->shared_from_this()));
+    }
+
+    void on_close(beast::error_code ec) {
+        if (ec && !aborted_) {
+            fail(ec, "media#" + std::to_string(id_) + " close");
+            aborted_ = true;
+            beast::get_lowest_layer(ws_).close();
+        }
+    }
+
+    void end() {
+        if (!open_) return;
+        open_ = false;
+        if (dropped_ > 0) log_line("media#" + std::to_string(id_) + ": " + std::to_string(dropped_) + " late audio frames dropped");
+        context_.media.closed(id_);
+    }
+
+    websocket::stream<Stream> ws_;
+    SessionContext& context_;
+    ConnectionSlot slot_;
+    beast::flat_buffer buffer_;
+    std::list<Out> queue_;  // front: being written
+    std::uint64_t id_ = 0;
+    std::uint64_t dropped_ = 0;
+    bool open_ = false;
+    std::optional<std::uint16_t> close_code_;
+    bool closing_ = false;
+    bool aborted_ = false;
+};
+
 // ---- HTTP --------------------------------------------------------------------------------------
 
 template <class Stream>
@@ -268,7 +412,8 @@ private:
         }
 
         http::request<http::string_body> request = parser_->release();
-        if (websocket::is_upgrade(request) && Router::is_websocket_path(request.target())) {
+        const bool media = Router::is_media_path(request.target());
+        if (websocket::is_upgrade(request) && (media || Router::is_websocket_path(request.target()))) {
             if (!origin_allowed(context_.allowed_origins, request[http::field::origin])) {
                 log_line("ws: origin refused: " + std::string(request[http::field::origin]));
                 return reply(Router::json_error(403, "ORIGIN_NOT_ALLOWED",
@@ -277,8 +422,13 @@ private:
             }
             // The WebSocket stream keeps its own timeouts; the HTTP ones would cut it off.
             beast::get_lowest_layer(stream_).expires_never();
-            std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_, std::move(slot_))
-                ->run(std::move(request));
+            if (media) {
+                std::make_shared<MediaSession<Stream>>(std::move(stream_), context_, std::move(slot_))
+                    ->run(std::move(request));
+            } else {
+                std::make_shared<WebSocketSession<Stream>>(std::move(stream_), context_, address_, std::move(slot_))
+                    ->run(std::move(request));
+            }
             return;
         }
 

@@ -5,11 +5,14 @@ with Goertzel: nothing of ucsd's own code decides the outcome."""
 
 import array
 import asyncio
+import base64
 import ctypes
 import ctypes.util
 import io
 import json
 import math
+import os
+import socket
 import struct
 import unittest
 import urllib.request
@@ -232,6 +235,42 @@ class MediaTest(unittest.TestCase):
             await agent.socket.close()
 
         self.run_async(scenario())
+
+    def test_a_client_that_sends_without_reading_its_answers_is_cut_off_and_ucsd_goes_on(self):
+        # No login needed: every text message before media.attach gets an answer echoing its id. A
+        # client that never reads them used to make ucsd queue them without end (memory).
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the answers back up at once
+        raw.settimeout(20)
+        raw.connect(("127.0.0.1", self.server.port))
+        key = base64.b64encode(os.urandom(16))
+        raw.sendall(b"GET /media HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += raw.recv(1)
+        self.assertTrue(response.startswith(b"HTTP/1.1 101"), response)
+        payload = json.dumps({"jsonrpc": "2.0", "id": ["x" * 3800], "method": "media.attach"}).encode()
+        mask = os.urandom(4)
+        frame = (bytes([0x81, 0xFE]) + struct.pack("!H", len(payload)) + mask +
+                 bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+        sent = 0
+        cut_off = False
+        try:
+            for sent in range(1, 20_001):  # 80 MB of requests, 80 MB of answers nobody reads
+                raw.sendall(frame)
+        except (BrokenPipeError, ConnectionResetError):
+            cut_off = True
+        except socket.timeout:
+            self.fail(f"ucsd stopped reading after {sent} messages but kept the connection")
+        raw.close()
+        self.assertTrue(cut_off, f"ucsd took {sent} unanswered messages without cutting the client off")
+        # ucsd goes on: a new media socket is answered.
+        async def still_serving():
+            other, answer = await self.attach("no-such-session")
+            self.assertEqual(answer["error"]["data"]["code"], "SESSION_EXPIRED")
+            await other.close()
+        self.run_async(still_serving())
 
     def test_sandbox_audio_is_validated_naming_the_field(self):
         cases = [({"tone": "loud"}, "audio.tone"), ({"tone": 5}, "audio.tone"), ({"say": ""}, "audio.say"),

@@ -1087,6 +1087,31 @@ TEST_CASE_METHOD(AliceReady, "the reply to setAccountCode waits for the codes to
     CHECK(pongs.front()->ticket == 0);
 }
 
+TEST_CASE_METHOD(AliceReady, "a call.hangup replayed after a resume still waits for its history row", "[engine][store][resume]") {
+    const std::string uniqueid = h.ring_queue(1);
+    alice.ok(method::answer);
+    alice.take_events();
+    const std::uint64_t seen = alice.last_seq;
+    h.store().number_writes(true);
+    h.disconnect(alice);  // the frames held for the old connection go with it
+    ucs::server::Output hangup;
+    REQUIRE(h.engine().far_end_hangup(uniqueid, h.now(), hangup));
+    h.deliver(std::move(hangup));
+    const ucs::server::StoreTicket row = h.store().last_write();
+    REQUIRE(row > 0);
+
+    h.reconnect(alice);
+    const json::object resume{{"jsonrpc", "2.0"},
+                              {"id", 90},
+                              {"method", method::resume_session},
+                              {"params", {{"session", alice.session_key}, {"last_seq", seen}}}};
+    ucs::server::Output out = h.engine().receive(alice.id(), json::serialize(resume), h.now());
+    const auto replayed = frames_naming(out, alice.id(), "\"call.hangup\"");
+    REQUIRE(replayed.size() == 1);
+    CHECK(replayed.front()->ticket >= row);
+    h.deliver(std::move(out));
+}
+
 TEST_CASE_METHOD(AliceReady, "with a store durable on return no frame waits", "[engine][store]") {
     const std::string uniqueid = h.ring_queue(1);
     alice.ok(method::answer);

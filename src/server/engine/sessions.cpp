@@ -171,6 +171,10 @@ RpcResult Engine::Impl::resume_session(RpcContext& request, const ResumeParams& 
     const bool replayable =
         last_seq <= session.seq &&
         (last_seq == session.seq || (!session.replay.empty() && session.replay.front().seq <= last_seq + 1));
+    // What the resumed client is told (the replayed events, or a snapshot) may rest on writes still
+    // being committed, e.g. a call.hangup whose history row is queued: it waits for them like the
+    // original frames did (those were dropped with the old connection).
+    frames_wait_for_store();
     if (replayable) {
         // receive() sends these right after this request's result.
         std::vector<Frame> missed;

@@ -223,6 +223,9 @@ private:
 inline constexpr std::size_t max_queued_audio_frames = 5;
 // A media socket takes the attach request and 20 ms Opus frames: nothing larger than this.
 inline constexpr std::size_t max_media_message_bytes = 4096;
+// Text queued to a media socket (attach answers, errors) beyond which the client is cut off: it sends
+// faster than it reads, and nothing but audio (dropped above) may wait for a slow reader.
+inline constexpr std::size_t max_queued_media_text_bytes = 64U << 10;
 
 template <class Stream>
 class MediaSession : public MediaConnection, public std::enable_shared_from_this<MediaSession<Stream>> {
@@ -241,7 +244,7 @@ public:
     void send_text(std::string text) override { push(Out{std::vector<std::uint8_t>(text.begin(), text.end()), true}); }
 
     void send_audio(std::vector<std::uint8_t> frame) override {
-        push(Out{std::move(frame), false});
+        if (!push(Out{std::move(frame), false}) || queue_.size() < 2) return;
         // Back-pressure: drop the oldest queued audio frame that is not being written.
         std::size_t audio = 0;
         for (auto it = std::next(queue_.begin()); it != queue_.end(); ++it) audio += it->text ? 0 : 1;
@@ -268,12 +271,30 @@ private:
         bool text = false;
     };
 
-    void push(Out out) {
-        if (close_code_) return;
+    // Queues a message; false when it was not queued (closing, or the client was cut off).
+    bool push(Out out) {
+        if (close_code_ || aborted_) return false;
+        if (out.text) {
+            queued_text_bytes_ += out.bytes.size();
+            if (queued_text_bytes_ > max_queued_media_text_bytes) {
+                log_line("media#" + std::to_string(id_) + ": client does not read its answers, dropped");
+                abort();
+                return false;
+            }
+        }
         queue_.push_back(std::move(out));
         // Are we already writing?
-        if (queue_.size() > 1) return;
-        write_next();
+        if (queue_.size() == 1) write_next();
+        return true;
+    }
+
+    // Drop the connection without a closing handshake; the pending read fails and ends the session.
+    void abort() {
+        aborted_ = true;
+        close_code_ = close_code_.value_or(1008);
+        // The front message may be under an async_write until its handler runs: keep it alive.
+        if (queue_.size() > 1) queue_.erase(std::next(queue_.begin()), queue_.end());
+        beast::get_lowest_layer(ws_).close();
     }
 
     void on_accept(beast::error_code ec) {
@@ -314,10 +335,9 @@ private:
         if (aborted_) return;
         if (ec) {
             fail(ec, "media#" + std::to_string(id_) + " write");
-            aborted_ = true;
-            beast::get_lowest_layer(ws_).close();
-            return;
+            return abort();
         }
+        if (queue_.front().text) queued_text_bytes_ -= queue_.front().bytes.size();
         queue_.pop_front();
         if (!queue_.empty()) return write_next();
         if (close_code_) do_close();
@@ -350,6 +370,7 @@ private:
     ConnectionSlot slot_;
     beast::flat_buffer buffer_;
     std::list<Out> queue_;  // front: being written
+    std::size_t queued_text_bytes_ = 0;
     std::uint64_t id_ = 0;
     std::uint64_t dropped_ = 0;
     bool open_ = false;

@@ -19,9 +19,9 @@
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
 #include "audio/tones.hpp"
+#include "core/json_text.hpp"
 #include "core/percent_encoding.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/throw_exception.hpp>
 
@@ -284,7 +284,7 @@ public:
 
     void call(const std::string& method, const std::string& args_json, agent::PromiseId promise) {
         boost::system::error_code ec;
-        json::value args = json::parse(args_json, ec);
+        json::value args = ucs::parse_json(args_json, ec);
         if (ec || !args.is_array()) {
             // The loader hands "null" when JSON.stringify refused the arguments (a cycle, a BigInt).
             const std::string message = method + ": the arguments cannot be passed to the agent bar (not JSON)";
@@ -567,12 +567,12 @@ std::unique_ptr<Host> host;
 agent::Config read_config(const std::string& config_json, const std::string& env_json, agent::Origin& origin,
                           std::vector<std::string>& warnings) {
     boost::system::error_code ec;
-    json::value config_value = json::parse(config_json, ec);
+    json::value config_value = ucs::parse_json(config_json, ec);
     if (ec || !config_value.is_object()) {
         warnings.emplace_back("ucsOperator: the configuration cannot be read as JSON; using the defaults");
         config_value = json::object{};
     }
-    json::value env_value = json::parse(env_json, ec);
+    json::value env_value = ucs::parse_json(env_json, ec);
     if (ec || !env_value.is_object()) env_value = json::object{};
     origin.script_url = string_member(env_value.get_object(), "scriptUrl").value_or("");
     origin.page_url = string_member(env_value.get_object(), "pageUrl").value_or("");

@@ -1,8 +1,8 @@
 #include "agent/connection.hpp"
 
+#include "core/json_text.hpp"
 #include "core/protocol.hpp"
 
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
 
@@ -114,7 +114,7 @@ void Connection::send(std::string_view method, json::object params, Request requ
 
 Incoming Connection::receive(std::string_view text) {
     boost::system::error_code ec;
-    json::value frame = json::parse(json::string_view(text.data(), text.size()), ec);
+    json::value frame = parse_json(text, ec);
     if (ec || !frame.is_object()) {
         out_->warn("UCS sent a frame that is not a JSON object");
         return {};

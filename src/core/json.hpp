@@ -14,6 +14,7 @@
 // (read_enum_at), instead of each member's and enumerator's code inlined into every struct.
 
 #include "core/expected.hpp"
+#include "core/json_text.hpp"
 #include "core/wire_traits.hpp"
 
 #include <boost/describe/enum_to_string.hpp>
@@ -436,7 +437,7 @@ Expected<T, ParseError> from_json(const boost::json::value& in) {
 template <class T>
 Expected<T, ParseError> from_json_text(std::string_view text) {
     boost::system::error_code ec;
-    boost::json::value parsed = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+    boost::json::value parsed = parse_json(text, ec);
     if (ec) return Unexpected(ParseError{std::string(), "not valid JSON: " + ec.message()});
     return from_json<T>(parsed);
 }

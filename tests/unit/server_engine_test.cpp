@@ -177,6 +177,8 @@ TEST_CASE_METHOD(GreetedClient, "malformed frames each get a JSON-RPC error nami
         {"not json at all", -32700},
         {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", -32700},
         {deep, -32700},
+        // Read as infinity, such a number would have gone out to other clients as "Infinity", not JSON.
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"n\":1e400}}", -32700},
         {"[1,2,3]", -32600},
         {"42", -32600},
         {"{\"id\":1,\"method\":\"ping\"}", -32600},

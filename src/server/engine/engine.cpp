@@ -1,9 +1,9 @@
 // The engine's public face, construction and lookups, frames in (JSON-RPC envelopes), and timers.
 #include "server/engine/engine_impl.hpp"
 
+#include "core/json_text.hpp"
 #include "core/rules/layout.hpp"
 
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
 
@@ -194,7 +194,7 @@ void Engine::Impl::handle_frame(Connection& connection, std::string_view frame) 
     json::parse_options options;
     options.max_depth = max_json_depth;
     boost::system::error_code ec;
-    const json::value request = json::parse(json::string_view(frame.data(), frame.size()), ec, {}, options);
+    const json::value request = parse_json(frame, ec, options);
     if (ec) {
         send(connection.id, protocol::error_frame(nullptr, ErrorCode::parse_error, "not valid JSON: " + ec.message()));
         return;

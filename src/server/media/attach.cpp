@@ -1,10 +1,10 @@
 #include "server/media/attach.hpp"
 
+#include "core/json_text.hpp"
 #include "core/protocol.hpp"
 #include "media/frame.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 
 namespace ucs::server::media_bridge {
 
@@ -25,7 +25,7 @@ Unexpected<std::string> refuse(const json::value& id, ErrorCode code, std::strin
 
 Expected<AttachRequest, std::string> read_attach(std::string_view text, const Engine& engine) {
     boost::system::error_code ec;
-    const json::value frame = json::parse(text, ec);
+    const json::value frame = parse_json(text, ec);
     if (ec || !frame.is_object()) return refuse(nullptr, ErrorCode::parse_error, "not a JSON object");
     const json::object& request = frame.get_object();
     const json::value* id = request.if_contains("id");

@@ -1,0 +1,106 @@
+#include "core/json_text.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+namespace ucs {
+namespace {
+
+namespace json = boost::json;
+
+// Builds the value exactly as json::parser does (on a value_stack), except for fractional numbers,
+// which are converted from their text by strtod (correctly rounded in glibc and in musl, under wasm)
+// and refused when no double holds them.
+struct ValueBuilder {
+    static constexpr std::size_t max_object_size = json::object::max_size();
+    static constexpr std::size_t max_array_size = json::array::max_size();
+    static constexpr std::size_t max_key_size = json::string::max_size();
+    static constexpr std::size_t max_string_size = json::string::max_size();
+
+    json::value_stack stack;
+    std::string number;  // the text of the number being read, when it arrives in parts
+
+    bool on_document_begin(json::error_code&) {
+        stack.reset();
+        return true;
+    }
+    bool on_document_end(json::error_code&) { return true; }
+    bool on_object_begin(json::error_code&) { return true; }
+    bool on_object_end(std::size_t n, json::error_code&) {
+        stack.push_object(n);
+        return true;
+    }
+    bool on_array_begin(json::error_code&) { return true; }
+    bool on_array_end(std::size_t n, json::error_code&) {
+        stack.push_array(n);
+        return true;
+    }
+    bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+        stack.push_chars(s);
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, json::error_code&) {
+        stack.push_key(s);
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+        stack.push_chars(s);
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, json::error_code&) {
+        stack.push_string(s);
+        return true;
+    }
+    bool on_number_part(json::string_view s, json::error_code&) {
+        number.append(s.data(), s.size());
+        return true;
+    }
+    bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+        number.clear();
+        stack.push_int64(i);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+        number.clear();
+        stack.push_uint64(u);
+        return true;
+    }
+    bool on_double(double, json::string_view s, json::error_code& ec) {
+        number.append(s.data(), s.size());
+        const double exact = std::strtod(number.c_str(), nullptr);
+        number.clear();
+        // Boost.JSON reads 1e400 as infinity and writes it back as "Infinity", which is not JSON.
+        if (!std::isfinite(exact)) {
+            ec = json::error::exponent_overflow;
+            return false;
+        }
+        stack.push_double(exact);
+        return true;
+    }
+    bool on_bool(bool b, json::error_code&) {
+        stack.push_bool(b);
+        return true;
+    }
+    bool on_null(json::error_code&) {
+        stack.push_null();
+        return true;
+    }
+    bool on_comment_part(json::string_view, json::error_code&) { return true; }
+    bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+}  // namespace
+
+json::value parse_json(std::string_view text, boost::system::error_code& ec, const json::parse_options& options) {
+    json::basic_parser<ValueBuilder> parser(options);
+    const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+    if (!ec && used != text.size()) ec = json::error::extra_data;
+    if (ec) return nullptr;
+    return parser.handler().stack.release();
+}
+
+}  // namespace ucs

@@ -852,7 +852,8 @@ bool eventually(Done&& done) {
 }
 
 // A BatchingStore that records its batches. The first commit can be made to wait for release(),
-// so a test can queue writes while it runs. save_call_sequence(0) fails, as a refused write would.
+// so a test can queue writes while it runs. save_call_sequence(0) fails, as a refused write would;
+// save_call_sequence(disk_full) fails and rolls the whole batch back, as SQLite does on SQLITE_FULL.
 class RecordingStore final : public ucs::server::BatchingStore {
 public:
     struct Shared {
@@ -865,7 +866,13 @@ public:
     };
     explicit RecordingStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 
-    void begin_batch() override { batch_.clear(); }
+    static constexpr std::uint64_t disk_full = 999;
+
+    void begin_batch() override {
+        batch_.clear();
+        open_ = true;
+    }
+    [[nodiscard]] bool batch_open() const override { return open_; }
     void commit_batch() override {
         std::unique_lock lock(shared_->mutex);
         if (shared_->hold_first_commit && shared_->commits.empty()) {
@@ -880,6 +887,11 @@ public:
     Directory load() override { return {}; }
     void save_call_sequence(std::uint64_t last) override {
         if (last == 0) throw std::runtime_error("refused");
+        if (last == disk_full) {
+            batch_.clear();
+            open_ = false;
+            throw std::runtime_error("database or disk is full");
+        }
         batch_.push_back(last);
     }
     void save_membership(const ucs::server::MembershipRecord&) override {}
@@ -898,6 +910,7 @@ public:
 private:
     std::shared_ptr<Shared> shared_;
     std::vector<std::uint64_t> batch_;
+    bool open_ = false;
 };
 
 }  // namespace
@@ -961,6 +974,36 @@ TEST_CASE("a write the database refuses is logged and skipped, the rest of its b
     REQUIRE(logged.size() == 1);
     CHECK(logged[0].find("write 2 failed") != std::string::npos);
     CHECK(logged[0].find("refused") != std::string::npos);
+}
+
+TEST_CASE("a write that makes the database roll back its whole batch takes none of the batch's other writes with it",
+          "[store][group-commit]") {
+    auto shared = std::make_shared<RecordingStore::Shared>();
+    std::mutex log_mutex;
+    std::vector<std::string> logged;
+    {
+        GroupCommitStore store(std::make_unique<RecordingStore>(shared), [&](const std::string& line) {
+            const std::lock_guard lock(log_mutex);
+            logged.push_back(line);
+        });
+        store.save_call_sequence(7);
+        store.save_call_sequence(8);
+        store.save_call_sequence(RecordingStore::disk_full);
+        store.save_call_sequence(9);
+        store.save_call_sequence(RecordingStore::disk_full);
+        store.save_call_sequence(10);
+        REQUIRE(eventually([&] { return store.durable() == 6; }));
+    }
+    std::vector<std::uint64_t> written;
+    for (const auto& commit : shared->commits) written.insert(written.end(), commit.begin(), commit.end());
+    CHECK(written == std::vector<std::uint64_t>{7, 8, 9, 10});
+    const std::lock_guard lock(log_mutex);
+    CHECK(std::count_if(logged.begin(), logged.end(), [](const std::string& line) {
+              return line.find("failed and is skipped: database or disk is full") != std::string::npos;
+          }) == 2);
+    CHECK(std::count_if(logged.begin(), logged.end(), [](const std::string& line) {
+              return line.find("rolled back the batch") != std::string::npos;
+          }) >= 1);
 }
 
 TEST_CASE("behind the store thread, SQLite reads see every write queued before them", "[store][group-commit]") {

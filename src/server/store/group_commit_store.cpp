@@ -82,14 +82,9 @@ void GroupCommitStore::commit(std::vector<Job>& batch) {
     if (newest == 0) return;  // reads only
     try {
         store_->begin_batch();
-        for (Job& job : batch) {
-            if (job.ticket == 0) continue;
-            try {
-                job.run(*store_);
-            } catch (const std::exception& e) {
-                log_("store: write " + std::to_string(job.ticket) + " failed and is skipped: " + e.what());
-            }
-        }
+        std::vector<Job*> applied;
+        for (Job& job : batch)
+            if (job.ticket != 0) apply(job, applied);
         store_->commit_batch();
         ++commits_;
     } catch (const std::exception& e) {
@@ -103,6 +98,29 @@ void GroupCommitStore::commit(std::vector<Job>& batch) {
     durable_ = newest;
     const std::lock_guard lock(callback_mutex_);
     if (on_durable_) on_durable_(newest);
+}
+
+// Runs one write of the open batch; a write that fails is skipped, and when its failure took the
+// whole transaction with it the writes applied before it are applied again in a new one.
+void GroupCommitStore::apply(Job& job, std::vector<Job*>& applied) {
+    try {
+        job.run(*store_);
+        applied.push_back(&job);
+    } catch (const std::exception& e) {
+        log_("store: write " + std::to_string(job.ticket) + " failed and is skipped: " + e.what());
+        if (!store_->batch_open()) reapply(applied);
+    }
+}
+
+void GroupCommitStore::reapply(std::vector<Job*>& applied) {
+    log_("store: the database rolled back the batch; applying its " + std::to_string(applied.size()) +
+         " earlier writes again");
+    store_->begin_batch();
+    std::vector<Job*> again;
+    // A write that fails now fails on its own (the batch is open again), so apply() recurses at most
+    // once per write of the batch.
+    for (Job* job : applied) apply(*job, again);
+    applied = std::move(again);
 }
 
 // ---- the Store, queued ----------------------------------------------------------------------------

@@ -8,9 +8,12 @@
 //
 // Reads (load, history, history_users, account_codes) are queued behind the writes made before
 // them and wait for their answer: they see every one of those writes, committed. A write that fails
-// (the database refuses it) is logged and skipped, the rest of its batch still commits; a commit
-// that fails is logged and its batch is lost. Either way its tickets are reported durable, so no
-// frame waits for ever. Destruction drains the queue: every write queued before it is committed.
+// (the database refuses it) is logged and skipped, the rest of its batch still commits. Where the
+// database abandoned the whole transaction on that failure (SQLite does on a full disk or an I/O
+// error), the writes before it are applied again in a new one, so a refused write never takes its
+// neighbours with it. A commit that fails is logged and its batch is lost. Either way its tickets are
+// reported durable, so no frame waits for ever. Destruction drains the queue: every write queued
+// before it is committed.
 
 #include "server/engine/store.hpp"
 
@@ -34,6 +37,9 @@ public:
     virtual void begin_batch() = 0;
     virtual void commit_batch() = 0;
     virtual void rollback_batch() = 0;  // after a failed commit; harmless when none is open
+    // Whether the transaction begin_batch() opened still stands: a database may roll it back whole
+    // when a write fails (SQLite on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM).
+    [[nodiscard]] virtual bool batch_open() const = 0;
 };
 
 class GroupCommitStore final : public Store {
@@ -85,6 +91,8 @@ private:
     Result read(std::function<Result(BatchingStore&)> query);
     void run_thread();
     void commit(std::vector<Job>& batch);
+    void apply(Job& job, std::vector<Job*>& applied);
+    void reapply(std::vector<Job*>& applied);
 
     std::unique_ptr<BatchingStore> store_;
     Log log_;

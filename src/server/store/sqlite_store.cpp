@@ -727,6 +727,10 @@ void SqliteStore::rollback_batch() {
     if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
 }
 
+bool SqliteStore::batch_open() const {
+    return sqlite3_get_autocommit(db_->getHandle()) == 0;
+}
+
 std::vector<HistoryEntry> SqliteStore::history(const HistoryQuery& query) {
     // Only the clauses in use are added, so each filter is a bound parameter and the index on
     // (user_id, created DESC, id DESC) serves the ordering.

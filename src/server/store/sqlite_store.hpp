@@ -55,6 +55,7 @@ public:
     void begin_batch() override;
     void commit_batch() override;
     void rollback_batch() override;
+    [[nodiscard]] bool batch_open() const override;
 
     void save_membership(const MembershipRecord& membership) override;
     void save_remember_token(const RememberTokenRecord& token) override;

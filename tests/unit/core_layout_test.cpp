@@ -35,7 +35,7 @@ TEST_CASE("a provider that is not a tab's exact name activates no tab", "[core][
 
 TEST_CASE("a layout tab shows only absolute http and https pages", "[core][layout]") {
     for (const char* url : {"http://crm.example.com", "https://crm.example.com/a?b=c#d", "HTTPS://Crm.Example.com:8443/x",
-                            "http://127.0.0.1:8080/tabs/acme.html", "https://user@crm.example.com/", "http://[::1]:80/"}) {
+                            "http://127.0.0.1:8080/tabs/acme.html", "https://crm-2.example.com:65535/", "https://my_crm.example.com/"}) {
         INFO(url);
         CHECK_FALSE(ucs::tab_url_problem(url));
     }
@@ -86,6 +86,25 @@ TEST_CASE("a tab's frame keeps its own origin only when it is not the CRM page's
     CHECK(ucs::frame_sandbox("http://crm.example.com/", page) == "allow-scripts allow-forms allow-popups allow-same-origin");
     CHECK(ucs::frame_sandbox("https://crm.example.com:443/desk", page) == "allow-scripts allow-forms allow-popups");
     CHECK(ucs::frame_sandbox("https://wiki.example.com/", "") == "allow-scripts allow-forms allow-popups");
+}
+
+TEST_CASE("a tab whose host a browser would rewrite is refused, so it cannot pass for the CRM page's origin", "[core][layout]") {
+    // Each is the origin https://crm.example.com (or http://127.0.0.1) once a browser has parsed it, but
+    // not as text: before this rule such a tab kept allow-same-origin on the CRM's own origin.
+    for (const char* url : {"https://crm%2Eexample.com/", "https://crm.example.com:0443/", "https://crm.example.com./",
+                            "https://user@crm.example.com/", "https://user:pw@crm.example.com/", "http://127.1/",
+                            "http://0x7f.0.0.1/", "http://0177.0.0.1/", "http://2130706433/", "http://127.0.0.01/",
+                            "http://[::1]:80/", "https://čez.example/", "https://crm..example.com/", "https://crm.example.com:99999/",
+                            "https://crm.example.com:8a/", "https://.crm.example.com/", "http://127.0.0.256/"}) {
+        INFO(url);
+        const auto problem = ucs::find_layout_problem({LayoutTab{"CRM", url}});
+        REQUIRE(problem);
+        CHECK(problem->fault == ucs::LayoutFault::url_host_not_plain);
+    }
+    CHECK(ucs::layout_problem({LayoutTab{"CRM", "https://crm.example.com:0443/"}})->starts_with("layout[0].url: the host must be written plainly"));
+    CHECK_FALSE(ucs::tab_url_problem("http://192.168.0.10:8080/x"));
+    CHECK_FALSE(ucs::tab_url_problem("https://xn--ez-9ia.example/"));
+    CHECK_FALSE(ucs::tab_url_problem("https://crm.example.com:/"));
 }
 
 TEST_CASE("a layout's problem is data: the fault and the field it is about", "[core][layout]") {

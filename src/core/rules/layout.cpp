@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <string_view>
+#include <vector>
 
 namespace ucs {
 
@@ -40,6 +42,53 @@ std::string_view authority_of(std::string_view url, std::size_t scheme_length) {
     return authority;
 }
 
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A decimal number as a browser writes it: no leading zero, at most `max`.
+bool plain_number(std::string_view text, unsigned max) {
+    if (!all_digits(text) || (text.size() > 1 && text.front() == '0') || text.size() > 5) return false;
+    unsigned value = 0;
+    for (const char c : text) value = value * 10 + static_cast<unsigned>(c - '0');
+    return value <= max;
+}
+
+bool host_character(char c) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' || l == '.' || l == '_';
+}
+
+std::vector<std::string_view> labels_of(std::string_view host) {
+    std::vector<std::string_view> labels;
+    for (std::size_t start = 0;;) {
+        const std::size_t dot = host.find('.', start);
+        labels.push_back(host.substr(start, dot - start));
+        if (dot == std::string_view::npos) return labels;
+        start = dot + 1;
+    }
+}
+
+// Whether "host[:port]" is in the form the browser's URL parser leaves unchanged (but for case): ASCII
+// labels (punycode for international names) without empty ones (a trailing dot), an IPv4 address
+// only as four plain decimal numbers, a port without leading zeros. Percent escapes, other spellings
+// of addresses (127.1, 0x7f.0.0.1, 0177.0.0.1) and IPv6 literals are not.
+bool plain_authority(std::string_view authority) {
+    std::string_view host = authority;
+    if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+        const std::string_view port = authority.substr(colon + 1);
+        if (!port.empty() && !plain_number(port, 65535)) return false;
+        host = authority.substr(0, colon);
+    }
+    if (host.empty() || !std::all_of(host.begin(), host.end(), host_character)) return false;
+    const std::vector<std::string_view> labels = labels_of(host);
+    if (std::any_of(labels.begin(), labels.end(), [](std::string_view label) { return label.empty(); })) return false;
+    const std::string_view last = labels.back();
+    const bool numeric = all_digits(last) || starts_with_ignoring_case(last, "0x");
+    if (!numeric) return true;
+    return labels.size() == 4 && std::all_of(labels.begin(), labels.end(), [](std::string_view label) { return plain_number(label, 255); });
+}
+
 std::optional<LayoutFault> name_fault(std::string_view name) {
     if (name.empty() || blank(name)) return LayoutFault::name_empty;
     if (name.size() > max_tab_name_bytes) return LayoutFault::name_too_long;
@@ -73,6 +122,9 @@ std::optional<LayoutFault> url_fault(std::string_view url) {
     if (std::any_of(url.begin(), url.end(), unsafe_in_url)) return LayoutFault::url_unsafe_characters;
     const std::string_view host = authority_of(url, scheme);
     if (host.empty() || host.front() == ':') return LayoutFault::url_no_host;
+    const std::string_view rest = url.substr(scheme);
+    const bool user_info = rest.substr(0, rest.find_first_of("/?#")).find('@') != std::string_view::npos;
+    if (user_info || !plain_authority(host)) return LayoutFault::url_host_not_plain;
     return std::nullopt;
 }
 
@@ -96,6 +148,10 @@ std::string describe(LayoutFault fault) {
     case LayoutFault::url_too_long: return "at most " + std::to_string(max_tab_url_bytes) + " bytes";
     case LayoutFault::url_unsafe_characters: return "must not contain spaces, control characters or backslashes";
     case LayoutFault::url_no_host: return "has no host";
+    case LayoutFault::url_host_not_plain:
+        return "the host must be written plainly: ASCII (punycode for an international name), no user name, "
+               "percent escapes or trailing dot, an IPv4 address as four plain numbers, no IPv6 literal, a port "
+               "without leading zeros";
     }
     return "invalid";
 }

@@ -34,6 +34,9 @@ enum class LayoutFault : std::uint8_t {
     url_too_long,
     url_unsafe_characters,
     url_no_host,
+    // Same-origin sandboxing compares origins as text, so a host must be in the one form a browser
+    // gives it: anything it would rewrite (case aside) could pass for another origin.
+    url_host_not_plain,
 };
 struct LayoutProblem {
     std::size_t index = 0;  // the tab (max_layout_tabs for too_many_tabs)

@@ -166,3 +166,18 @@ TEST_CASE("the bar redraws its tabs when the user's layout changes", "[agent][la
     CHECK(bar_layout(h).at("tabs").as_array().size() == 2);
     CHECK(bar_layout(h).at("active") == "Wiki");  // the login's provider names a tab now
 }
+
+TEST_CASE("a layout set through the sandbox API is answered only once the store has made it durable", "[server][layout][store]") {
+    Harness h;
+    h.store().number_writes(true);
+    const auto set = h.http("POST", layout_path("agent2"), crm_layout);
+    REQUIRE(set.status == 200);
+    CHECK(set.durable_after > 0);
+    CHECK(set.durable_after == h.store().last_write());
+    const auto read = h.http("GET", layout_path("agent2"));
+    REQUIRE(read.status == 200);
+    CHECK(read.durable_after == 0);  // a read waits for nothing
+    const auto refused = h.http("POST", layout_path("agent2"), R"({"layout":[{"name":"","url":"https://a.example/"}]})");
+    CHECK(refused.status == 400);
+    CHECK(refused.durable_after == 0);
+}

@@ -309,7 +309,9 @@ HttpResponse RestApi::handle(const HttpRequest& request, Millis now, Output& out
     if (verb != route->verb) {
         return error_response(405, "METHOD_NOT_ALLOWED", request.method + " is not allowed on " + request.target);
     }
-    return (this->*route->handler)(routed);
+    HttpResponse response = (this->*route->handler)(routed);
+    response.durable_after = out.wrote;
+    return response;
 }
 
 bool RestApi::authorized(const HttpRequest& request, Millis now) const {

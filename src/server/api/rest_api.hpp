@@ -37,6 +37,9 @@ struct HttpResponse {
         std::string bytes;
     };
     std::optional<Raw> raw;  // a body that is not JSON (GET .../heard: audio/wav)
+    // Send only once the store has made this write durable (Output::wrote of the request); 0: at
+    // once. A client told 200 may count on what it changed surviving a crash.
+    StoreTicket durable_after = 0;
 };
 
 // The simulated parties' audio, played and heard by the media bridge (src/server/media) in ucsd.

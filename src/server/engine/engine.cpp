@@ -81,8 +81,10 @@ private:
 template <class F>
 auto run_command(Engine::Impl& impl, Millis now, Output& out, F&& command) {
     OutputScope scope(impl, out, now);
+    const StoreTicket written_before = impl.store.last_write();
     auto result = command(impl);
     impl.dispatch_queues();
+    if (impl.store.last_write() != written_before) out.wrote = std::max(out.wrote, impl.store.last_write());
     return result;
 }
 
@@ -102,6 +104,7 @@ void Output::append(Output&& other) {
     frames.insert(frames.end(), std::make_move_iterator(other.frames.begin()), std::make_move_iterator(other.frames.end()));
     closes.insert(closes.end(), other.closes.begin(), other.closes.end());
     log.insert(log.end(), std::make_move_iterator(other.log.begin()), std::make_move_iterator(other.log.end()));
+    wrote = std::max(wrote, other.wrote);
 }
 
 // ---- construction and lookups -------------------------------------------------------------

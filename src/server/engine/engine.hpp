@@ -96,6 +96,9 @@ struct Output {
     std::vector<Outbound> frames;          // in order
     std::vector<ConnectionId> closes;      // close these after their frames are sent
     std::vector<std::string> log;          // what the operator should read: an event no rule expected
+    // The store's newest write this input made (0: none). What answers the input outside a frame (a
+    // REST response) is sent only once it is durable, as the frames' tickets are.
+    StoreTicket wrote = 0;
     void append(Output&& other);
 };
 

@@ -88,6 +88,11 @@ HttpResponse Hub::http(const HttpRequest& request) {
     return response;
 }
 
+void Hub::when_durable(StoreTicket ticket, std::function<void()> then) {
+    if (ticket <= held_.durable_ticket()) return then();
+    durable_waiters_.emplace(ticket, std::move(then));
+}
+
 void Hub::shutdown() {
     stopping_ = true;
     timer_->timer.cancel();
@@ -106,6 +111,11 @@ void Hub::deliver(Output output) {
 
 void Hub::durable(StoreTicket ticket) {
     release(held_.durable(ticket));
+    const auto ready_end = durable_waiters_.upper_bound(held_.durable_ticket());
+    std::vector<std::function<void()>> ready;
+    for (auto it = durable_waiters_.begin(); it != ready_end; ++it) ready.push_back(std::move(it->second));
+    durable_waiters_.erase(durable_waiters_.begin(), ready_end);
+    for (auto& then : ready) then();  // after the erase: a waiter may add another
 }
 
 void Hub::release(std::vector<Release> releases) {

@@ -9,6 +9,7 @@
 #include "server/net/held_frames.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,8 +55,11 @@ public:
     // The connection ended for whatever reason. Call once per id; later calls are ignored.
     void closed(ConnectionId id);
 
-    // The REST and sandbox API (src/server/api), on the same engine.
+    // The REST and sandbox API (src/server/api), on the same engine. A response whose durable_after
+    // is set goes out through when_durable.
     HttpResponse http(const HttpRequest& request);
+    // Runs `then` once the store has made `ticket` durable: at once when it is already.
+    void when_durable(StoreTicket ticket, std::function<void()> then);
 
     // The store has made every write up to `ticket` durable: the frames that waited for it go.
     void durable(StoreTicket ticket);
@@ -75,6 +79,7 @@ private:
     std::unique_ptr<Timer> timer_;
     std::map<ConnectionId, std::weak_ptr<Connection>> connections_;
     HeldFrames held_;  // frames waiting for the store to make what they acknowledge durable
+    std::multimap<StoreTicket, std::function<void()>> durable_waiters_;  // HTTP responses, by ticket
     std::optional<Millis> armed_deadline_;  // what the timer waits for now, if anything
     ConnectionId next_id_ = 1;
     bool stopping_ = false;

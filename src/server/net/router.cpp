@@ -166,6 +166,7 @@ WebResponse Router::api(const WebRequest& request) {
     response.headers.emplace_back("Cache-Control", "no-store");  // bearer tokens and live state
     add_cors(response, request.origin);
     response.body = std::make_shared<const std::string>(answer.raw ? answer.raw->bytes : boost::json::serialize(answer.body));
+    response.durable_after = answer.durable_after;
     return response;
 }
 

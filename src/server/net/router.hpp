@@ -40,6 +40,7 @@ struct WebResponse {
     std::vector<std::pair<std::string, std::string>> headers;
     std::shared_ptr<const std::string> body;  // null: empty
     bool head = false;                        // HEAD: Content-Length describes a body that is not sent
+    StoreTicket durable_after = 0;            // send once the store has made this write durable
 };
 
 struct RouterConfig {

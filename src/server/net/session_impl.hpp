@@ -462,7 +462,14 @@ private:
         web.accept_encoding = std::string(request[http::field::accept_encoding]);
         web.if_none_match = std::string(request[http::field::if_none_match]);
         web.client_address = address_;
-        reply(context_.router.handle(web), request.version(), request.keep_alive());
+        WebResponse response = context_.router.handle(web);
+        if (response.durable_after == 0) return reply(response, request.version(), request.keep_alive());
+        // Told 200, the client may count on its change surviving a crash: wait for the store. Nothing
+        // else is read from this connection meanwhile, so its responses keep their order.
+        context_.hub.when_durable(response.durable_after, [self = this->shared_from_this(), response = std::move(response),
+                                                           version = request.version(), keep_alive = request.keep_alive()] {
+            self->reply(response, version, keep_alive);
+        });
     }
 
     void reply(const WebResponse& web, unsigned version, bool keep_alive) {

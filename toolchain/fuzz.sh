@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$repo/build/native-asan"
 seconds=${UCS_FUZZ_SECONDS:-30}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(server_frames rest_api agent config sso scram codecs media_frames)
+[ ${#targets[@]} -gt 0 ] || targets=(server_frames rest_api agent config sso scram codecs media_frames media_bridge)
 
 # While fuzzing, ASan keeps 16 MB of freed memory in quarantine (not 256: a use after free is caught
 # within the same input, and cycling the big quarantine cost a page fault per allocation), records no

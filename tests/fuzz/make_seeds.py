@@ -122,3 +122,37 @@ write("media_frames", media_records([(20, 1, media_frame(1, version=2)), (20, 1,
                                      (20, 1, media_frame(2, flags=1) + b"\x00"), (20, 1, media_frame(3, payload=b"")),
                                      (20, 1, media_frame(4, payload=b"\xf8" + b"\x55" * 1275)),
                                      (20, 1, media_frame(5, payload=b"\xfc\xff\xff"))]))
+
+# The media bridge (fuzz_media_bridge.cpp): records of op, argument, big-endian length, bytes.
+# ops: 0 binary frame from socket (argument mod 4), 1 tick, 2 change of call, 3 reattach/detach, 4 attach text.
+def bridge_records(records):
+    out = b""
+    for op, argument, data in records:
+        out += bytes([op, argument]) + len(data).to_bytes(2, "big") + data
+    return out
+
+
+def bridge_talk(socket, stream, count):
+    return [r for seq in range(count) for r in ((0, socket, media_frame(seq, stream=stream)), (1, 0, b""))]
+
+
+write("media_bridge", bridge_records(bridge_talk(0, 1, 10) + bridge_talk(1, 2, 10) + bridge_talk(2, 3, 5)))
+# call-1 held by the agent, then by the caller; call-2 with each end muted; the queue call answered by agent 4.
+write("media_bridge", bridge_records(bridge_talk(0, 1, 3) + [(2, 0 | (3 << 2), b""), (1, 0, b""), (2, 0 | (3 << 2) | 0x80, b""),
+                                                             (1, 0, b""), (2, 1 | (2 << 2) | 0x20, b""), (1, 0, b""),
+                                                             (2, 1 | (2 << 2) | 0x40, b""), (2, 2 | (1 << 2), b""), (1, 0, b""),
+                                                             (2, 0 | (4 << 2), b""), (1, 0, b"")] + bridge_talk(1, 2, 3)))
+# reloads and closed sockets mid-call, frames on old and new streams, silence and restart frames.
+write("media_bridge", bridge_records(bridge_talk(0, 1, 3) + [(3, 0, b""), (0, 0, media_frame(3, stream=1)), (0, 0, media_frame(0, stream=5, flags=2)),
+                                                             (1, 0, b""), (3, 0x81, b""), (0, 1, media_frame(0, stream=2)), (1, 0, b""),
+                                                             (0, 0, media_frame(4, stream=5, flags=1)), (1, 0, b"")]))
+attach = b'{"jsonrpc":"2.0","id":1,"method":"media.attach","params":{"session":"%s","last_seq":0}}'
+write("media_bridge", bridge_records([(4, 0, attach % b"0123456789abcdef"), (4, 0, b'{"jsonrpc":"2.0","id":2,"method":"ping"}'),
+                                      (4, 0, b'{"jsonrpc":"2.0","id":3,"method":"media.attach","params":{"session":7}}'),
+                                      (4, 0, b'{"jsonrpc":"2.0","id":4,"method":"media.attach"}'), (4, 0, b"[1,2"),
+                                      (4, 0, b'{"jsonrpc":"2.0","id":{},"method":"media.attach","params":{"session":"x","last_seq":-1}}'),
+                                      (4, 0, b"\xff\xfe")]))
+# malformed binary frames: short, unknown version, silence with payload, oversize.
+write("media_bridge", bridge_records([(0, 0, b"\x01\x00\x00"), (0, 0, media_frame(1, stream=1, version=2)),
+                                      (0, 1, media_frame(2, stream=2, flags=1) + b"\x00"), (0, 2, media_frame(3, stream=3, payload=b"")),
+                                      (0, 3, media_frame(4, stream=4, payload=b"\xf8" + b"\x55" * 1275)), (1, 0, b"")]))

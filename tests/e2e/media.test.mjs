@@ -124,9 +124,9 @@ async function endAllCalls() {
 }
 
 // agent1 on softphone 201, READY, with a connected queue call from a caller playing 440 Hz.
-async function talking(bar, options = {}) {
+async function talking(bar, options = {}, headers = {}) {
   await endAllCalls();
-  await bar.open(barPage(env, { options: { headless: true, ...options } }));
+  await bar.open(barPage(env, { options: { headless: true, ...options }, headers }));
   await bar.ready('agent1', '201');
   await bar.ok('changeStatus', 'READY');
   await bar.wait('onStateChange', { where: { status: 'READY' } });
@@ -235,6 +235,22 @@ test('the softphone\'s media owner fetches the codec module once', { timeout: TE
     t.diagnostic(`codec files: ${JSON.stringify(codec)}; requests: ${fetched.filter((u) => u.includes('operator-media')).length}`);
     assert.ok(codec.includes('/operator/operator-media-v4.0.0.wasm'), 'the codec module');
     assert.equal(fetched.filter((u) => u.includes('operator-media-v4.0.0.wasm')).length, 1, 'fetched once');
+    await bar.ok('hangup');
+    await bar.wait('onCallHangup', { where: { uniqueid } });
+  }));
+
+test('under the strict CSP of csp.test.mjs the codec module and its worklet load and the call is heard, without a violation', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const port = env.ucsd.port;
+    const csp = `default-src 'self'; script-src 'self' http://127.0.0.1:${port} 'wasm-unsafe-eval'; ` +
+      `connect-src http://127.0.0.1:${port} ws://127.0.0.1:${port}`;
+    const uniqueid = await talking(bar, {}, { 'content-security-policy': csp });
+    await until('440 Hz under the CSP', async () => playsTone(await played(bar), CALLER_HZ));
+    await delay(600);
+    const tail = await heardTail(uniqueid, 0.4);
+    assert.ok(goertzel(tail.samples, tail.rate, MIC_HZ).share > 0.6, 'the caller hears the agent');
+    assert.deepEqual(await bar.page.evaluate(() => window.crm.cspViolations), [], 'no securitypolicyviolation event');
+    assert.deepEqual(bar.console.filter((l) => /Content Security Policy|Refused to/i.test(l)), [], 'no CSP message on the console');
     await bar.ok('hangup');
     await bar.wait('onCallHangup', { where: { uniqueid } });
   }));

@@ -5,8 +5,11 @@
 // main thread. Frames travel over this node's MessagePort to and from the media socket.
 //
 // processorOptions: {module: WebAssembly.Module}   compiled by the page from operator-media-v*.wasm
-// port in:  {attach: stream} | {detach: true} | {mute: bool} | {stats: id} | ArrayBuffer (a frame from ucsd)
+// port in:  {attach: stream} | {detach: true} | {mute: bool} | {stats: id} | {probe: bool}
+//           | ArrayBuffer (a frame from ucsd)
 // port out: ArrayBuffer (a frame to send) | {stats: id, values: [...]} | {error: text}
+//           | {onset: 'capture' | 'playout', time}   with the probe on (bench/media-latency.mjs): sound
+//             after at least 200 ms of silence began in this quantum (currentTime, seconds)
 /* global sampleRate, currentTime, registerProcessor, AudioWorkletProcessor */
 'use strict';
 
@@ -15,6 +18,7 @@ class UcsMediaProcessor extends AudioWorkletProcessor {
     super();
     this.ready = false;
     this.capturing = false;
+    this.probe = null; // {capture: quietSince, playout: quietSince} while the latency probe is on
     try {
       // Every import the module might name is a stub: nothing it calls at run time needs JS.
       const stubs = {};
@@ -59,11 +63,27 @@ class UcsMediaProcessor extends AudioWorkletProcessor {
       wasm.ucs_media_detach();
     } else if ('mute' in data) {
       wasm.ucs_media_mute(data.mute ? 1 : 0);
+    } else if ('probe' in data) {
+      this.probe = data.probe ? { capture: null, playout: null } : null;
     } else if ('stats' in data) {
       const values = [];
       for (let i = 0; i < 10; i++) values.push(wasm.ucs_media_stat(i));
       this.port.postMessage({ stats: data.stats, values });
     }
+  }
+
+  // Timestamps at the worklet for mouth-to-ear figures: where sound starts after silence.
+  onset(kind, samples) {
+    let energy = 0;
+    for (let i = 0; i < samples.length; i++) energy += samples[i] * samples[i];
+    const loud = Math.sqrt(energy / samples.length) > 0.01;
+    const quietSince = this.probe[kind];
+    if (!loud) {
+      if (quietSince === null) this.probe[kind] = currentTime;
+      return;
+    }
+    if (quietSince !== null && currentTime - quietSince >= 0.2) this.port.postMessage({ onset: kind, time: currentTime });
+    this.probe[kind] = null;
   }
 
   process(inputs, outputs) {
@@ -90,6 +110,10 @@ class UcsMediaProcessor extends AudioWorkletProcessor {
       const n = Math.min(out[0].length, this.capacity);
       wasm.ucs_media_render(n, this.now());
       for (let c = 0; c < out.length; c++) out[c].set(this.output.subarray(0, n));
+    }
+    if (this.probe) {
+      this.onset('capture', channel && channel.length ? channel : new Float32Array(128));
+      if (out && out[0]) this.onset('playout', out[0]);
     }
     return true;
   }

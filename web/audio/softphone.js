@@ -254,6 +254,10 @@ function createUcsAudio(tonePcm, report, assets) {
           if (m.ws && m.attached && m.ws.readyState === 1 && m.ws.bufferedAmount <= QUEUE_FRAMES * lastSize) m.ws.send(data);
         } else if (data.error) {
           console.warn('ucsOperator: the call audio failed:', data.error);
+        } else if (data.onset) {
+          // The worklet's context time on the page's clock (epoch ms), comparable across pages.
+          var stamp = out.ctx.getOutputTimestamp();
+          onsets.push({ kind: data.onset, at: performance.timeOrigin + stamp.performanceTime + (data.time - stamp.contextTime) * 1000 });
         } else if (data.stats !== undefined && m.stats[data.stats]) {
           m.stats[data.stats](data.values);
           delete m.stats[data.stats];
@@ -282,6 +286,7 @@ function createUcsAudio(tonePcm, report, assets) {
       m.node.disconnect();
     }
   }
+  var onsets = []; // the latency probe's timestamps (bench/media-latency.mjs)
   // The worklet's counters (media_module.cpp's ucs_media_stat), for tests and benches.
   var statsId = 0;
   function mediaStats() {
@@ -415,6 +420,13 @@ function createUcsAudio(tonePcm, report, assets) {
       },
       // The media path's counters (null while no media socket is attached).
       media: mediaStats,
+      // Latency probe: the worklet reports where sound starts after silence, at capture and playout.
+      probe: function (on) {
+        onsets = [];
+        if (media && media.node) media.node.port.postMessage({ probe: !!on });
+        return !!(media && media.node);
+      },
+      onsets: function () { return onsets.slice(); },
       // The last microphone track the bar opened ('live' while a call needs it, 'ended' once released).
       microphone: function () {
         var t = lastTrack;

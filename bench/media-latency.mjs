@@ -12,27 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AUTOPLAY_ARGS, Bar, CrmServer, FAKE_MEDIA_ARGS, Ucsd, barPage, launchBrowser, requireBundle } from '../tests/e2e/support/harness.mjs';
+import { writeToneWav } from '../tests/e2e/support/tones.mjs';
 import { benchUcsd, isMain, machine, ms, option, percentile, printTable } from './lib.mjs';
-
-function toneWav(file, hz = 1000, seconds = 2, rate = 48000) {
-  const n = seconds * rate;
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  fs.writeFileSync(file, Buffer.concat([header, data]));
-}
 
 const tap = (bar, fn, arg) => bar.page.evaluate(([f, a]) => {
   const t = window[Symbol.for('ucsOperator.audioTap')];
@@ -54,7 +35,7 @@ export async function measure({ rounds = option('rounds', 20) } = {}) {
   process.env.UCSD ||= benchUcsd();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ucs-media-bench-'));
   const wav = path.join(dir, 'tone.wav');
-  toneWav(wav);
+  writeToneWav(wav, 1000);
   const ucsd = await new Ucsd().start();
   const crm = await new CrmServer().start();
   const browser = await launchBrowser([...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS, `--use-file-for-fake-audio-capture=${wav}`]);

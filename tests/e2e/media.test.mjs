@@ -10,73 +10,20 @@ import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AUTOPLAY_ARGS, FAKE_MEDIA_ARGS, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
+import { goertzel, wavSamples, writeToneWav } from './support/tones.mjs';
 
 const MIC_HZ = 1000;
 const CALLER_HZ = 440;
 
-// Two seconds of a 1 kHz sine at 48 kHz, 16-bit mono, amplitude 0.5; Chromium loops it.
-function toneWav(file, hz, seconds = 2, rate = 48000) {
-  const n = seconds * rate;
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  fs.writeFileSync(file, Buffer.concat([header, data]));
-}
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ucs-media-e2e-'));
 const micWav = path.join(dir, 'tone-1khz.wav');
-toneWav(micWav, MIC_HZ);
+writeToneWav(micWav, MIC_HZ);
 
 const env = e2eSuite(import.meta.url, {
   browserArgs: [...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS, `--use-file-for-fake-audio-capture=${micWav}`],
 });
 
 // ---- measuring ----------------------------------------------------------------------------------
-
-// Goertzel: the power at `hz` as the squared amplitude of a sinusoid there, and its share of the total.
-function goertzel(samples, rate, hz) {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0, s2 = 0, energy = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  const n = samples.length;
-  const power = (s1 * s1 + s2 * s2 - k * s1 * s2) * 4 / (n * n); // amplitude^2
-  const total = (2 * energy) / n; // amplitude^2 of a sinusoid with that energy
-  return { power, share: total > 1e-12 ? power / total : 0, rms: Math.sqrt(energy / n) };
-}
-
-// 16-bit mono PCM of a WAV as floats, and its rate.
-function wavSamples(buffer) {
-  assert.equal(buffer.toString('ascii', 0, 4), 'RIFF');
-  let offset = 12, rate = 0;
-  while (offset + 8 <= buffer.length) {
-    const id = buffer.toString('ascii', offset, offset + 4);
-    const size = buffer.readUInt32LE(offset + 4);
-    if (id === 'fmt ') rate = buffer.readUInt32LE(offset + 12);
-    if (id === 'data') {
-      const samples = new Float32Array(Math.floor(Math.min(size, buffer.length - offset - 8) / 2));
-      for (let i = 0; i < samples.length; i++) samples[i] = buffer.readInt16LE(offset + 8 + i * 2) / 32768;
-      return { rate, samples };
-    }
-    offset += 8 + size + (size & 1);
-  }
-  throw new Error('no data chunk in the WAV');
-}
 
 async function heard(uniqueid) {
   const response = await fetch(`${env.ucsd.origin}/api/v1.0/sandbox/calls/${encodeURIComponent(uniqueid)}/heard`, {
@@ -123,23 +70,30 @@ async function endAllCalls() {
   for (const call of await env.ucsd.activeCalls()) await env.ucsd.farEndHangup(call.uniqueid).catch(() => {});
 }
 
-// agent1 on softphone 201, READY, with a connected queue call from a caller playing 440 Hz.
 // Chromium's noise suppression treats a steady tone as noise and fades it: off, so what the caller hears
 // stays at the microphone's level for the whole test.
 const CONSTRAINTS = { audioInputConstraints: { noiseSuppression: false, autoGainControl: false } };
 
-async function talking(bar, options = {}, headers = {}) {
+// agent1 READY on `line` with a connected queue call (from a caller playing 440 Hz on softphones).
+async function answered(bar, { line = '201', queue = 2, options = {}, headers = {} } = {}) {
   await endAllCalls();
   await bar.open(barPage(env, { options: { headless: true, ...CONSTRAINTS, ...options }, headers }));
-  await bar.ready('agent1', '201');
+  await bar.ready('agent1', line);
   await bar.ok('changeStatus', 'READY');
   await bar.wait('onStateChange', { where: { status: 'READY' } });
   const { uniqueid } = await env.ucsd.rest('POST', '/api/v1.0/sandbox/calls',
-    { from: '+420777123456', queue: 2, audio: { tone: CALLER_HZ } });
+    { from: '+420777123456', queue, audio: { tone: CALLER_HZ } });
   await bar.wait('onCallRinging', { where: { uniqueid } });
   await bar.ok('answer');
   await bar.wait('onCallConnect', { where: { uniqueid } });
   return uniqueid;
+}
+const talking = (bar, options = {}, headers = {}) => answered(bar, { options, headers });
+
+// Hangs up from the bar.
+async function hangup(bar, uniqueid) {
+  await bar.ok('hangup');
+  await bar.wait('onCallHangup', { where: { uniqueid } });
 }
 
 test('the agent hears the caller\'s 440 Hz in what the page plays, and the caller hears the microphone\'s 1 kHz', { timeout: TEST_TIMEOUT_MS }, (t) =>
@@ -164,8 +118,7 @@ test('the agent hears the caller\'s 440 Hz in what the page plays, and the calle
     t.diagnostic(`media path: ${JSON.stringify(stats)}`);
     assert.ok(stats.attached && stats.sent > 20 && stats.played > 20);
 
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 test('on hold the agent hears silence and the tone comes back on unhold; muted, the caller hears silence', { timeout: TEST_TIMEOUT_MS }, (t) =>
@@ -200,8 +153,7 @@ test('on hold the agent hears silence and the tone comes back on unhold; muted, 
     assert.ok(stats.silenceSent >= 40, `silence frames sent while muted (${stats.silenceSent})`);
     assert.ok(playsTone(await played(bar), CALLER_HZ), 'muted, the agent still hears the caller');
 
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 test('a janky CRM page (its main thread busy 60 ms of every 100 ms) still hears and is heard', { timeout: TEST_TIMEOUT_MS }, (t) =>
@@ -224,26 +176,16 @@ test('a janky CRM page (its main thread busy 60 ms of every 100 ms) still hears 
     t.diagnostic(`janky page: 440 Hz in ${heardTone}/10 output windows; caller: 1 kHz share ${mic.share.toFixed(3)}; ${JSON.stringify(stats)}`);
     assert.ok(heardTone >= 9, `the agent hears the caller through the jank (${heardTone}/10)`);
     assert.ok(mic.share > 0.6 && mic.rms > 0.01, 'the caller hears the agent through the jank');
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 test('a desk phone downloads no codec: the codec module is fetched only by a softphone\'s media owner', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, async (bar) => {
     const fetched = [];
     bar.page.on('request', (request) => fetched.push(request.url()));
-    await endAllCalls();
-    await bar.open(barPage(env, { options: { headless: true } }));
-    await bar.ready('agent1', '101');
-    await bar.ok('changeStatus', 'READY');
-    await bar.wait('onStateChange', { where: { status: 'READY' } });
-    const uniqueid = await env.ucsd.ringQueue({ queue: 1 });
-    await bar.wait('onCallRinging', { where: { uniqueid } });
-    await bar.ok('answer');
-    await bar.wait('onCallConnect', { where: { uniqueid } });
+    const uniqueid = await answered(bar, { line: '101', queue: 1 });
     await delay(500);
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
     assert.ok(fetched.some((u) => u.includes('/operator/operator-v')), 'the bar itself was fetched (the listener works)');
     assert.deepEqual(fetched.filter((u) => u.includes('operator-media')), [], 'no codec module with a desk phone');
     assert.equal(await bar.page.evaluate(() => window[Symbol.for('ucsOperator.audioTap')]), undefined,
@@ -263,8 +205,7 @@ test('the softphone\'s media owner fetches the codec module once', { timeout: TE
     t.diagnostic(`codec files: ${JSON.stringify(codec)}; requests: ${fetched.filter((u) => u.includes('operator-media')).length}`);
     assert.ok(codec.includes('/operator/operator-media-v4.0.0.wasm'), 'the codec module');
     assert.equal(fetched.filter((u) => u.includes('operator-media-v4.0.0.wasm')).length, 1, 'fetched once');
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 test('under the strict CSP of csp.test.mjs the codec module and its worklet load and the call is heard, without a violation', { timeout: TEST_TIMEOUT_MS }, (t) =>
@@ -279,8 +220,7 @@ test('under the strict CSP of csp.test.mjs the codec module and its worklet load
     assert.ok(goertzel(tail.samples, tail.rate, MIC_HZ).share > 0.6, 'the caller hears the agent');
     assert.deepEqual(await bar.page.evaluate(() => window.crm.cspViolations), [], 'no securitypolicyviolation event');
     assert.deepEqual(bar.console.filter((l) => /Content Security Policy|Refused to/i.test(l)), [], 'no CSP message on the console');
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 // Last: with autologout off the softphone stays paired to agent1 after this test.
@@ -300,8 +240,7 @@ test('a reload mid-call: the new page attaches with its new session and the audi
     const tail = await heardTail(uniqueid, 0.3);
     assert.ok(goertzel(tail.samples, tail.rate, MIC_HZ).share > 0.6, 'the caller hears the agent again');
 
-    await bar.ok('hangup');
-    await bar.wait('onCallHangup', { where: { uniqueid } });
+    await hangup(bar, uniqueid);
   }));
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -75,6 +75,7 @@ string(CONCAT bundle
   "(function (define, exports, module) {\n"
   "var UCS_VERSION = \"${VERSION}\";\n"
   "var UCS_WASM_FILE = \"${name}.wasm\";\n"
+  "var UCS_MEDIA_FILE = \"operator-media-v${VERSION}\";\n"
   "var UCS_CATALOG = ${catalog};\n"
   "${loader}"
   "${glue}\n"

@@ -380,6 +380,8 @@ private:
                        },
                        [](agent::CloseMicrophone&) { audio().call<void>("closeMicrophone"); },
                        [](agent::MuteMicrophone& e) { audio().call<void>("muteMicrophone", e.muted); },
+                       [](agent::AttachMedia& e) { audio().call<void>("attachMedia", e.url, e.session); },
+                       [](agent::DetachMedia&) { audio().call<void>("detachMedia"); },
                    },
                    effect);
     }

@@ -4,6 +4,8 @@
 // and the GUI, so the engine's download and compilation start before anything else is evaluated.
 // Defined in that scope:
 //   UCS_VERSION, UCS_WASM_FILE        "4.0.0", "operator-v4.0.0.wasm"
+//   UCS_MEDIA_FILE                    "operator-media-v4.0.0": the softphone's codec module (.wasm) and its
+//                                     AudioWorklet script (.js), fetched only for a paired softphone's call audio
 //   UCS_CATALOG                       the engine's closed lists (bindings/catalog.cpp), generated at build time:
 //                                     .methods is ucs::agent::method_names()
 //   createUcsOperatorModule           the MODULARIZE factory of bindings/operator_bindings.cpp (after this file:
@@ -218,6 +220,9 @@
               output: (running) => module._audioOutput(running),
               microphone: (ok, why) => module._microphone(ok, why),
               owner: (owner) => module._mediaOwner(owner),
+            }, {
+              mediaWasm: new URL(UCS_MEDIA_FILE + '.wasm', scriptUrl || location.href).href,
+              mediaWorklet: new URL(UCS_MEDIA_FILE + '.js', scriptUrl || location.href).href,
             })),
         });
         // The page has not loaded yet: the engine's WebSocket connects already, with the configuration

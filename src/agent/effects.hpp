@@ -112,11 +112,20 @@ struct CloseMicrophone {};
 struct MuteMicrophone {
     bool muted = false;
 };
+// This tab owns the audio of a paired softphone and the session is up: open the media socket at `url`
+// and attach it with the control session key (docs/media.md, "The bar's side"). A new AttachMedia
+// (another session) replaces the socket of the previous one.
+struct AttachMedia {
+    std::string url;
+    std::string session;
+};
+// The audio is no longer this tab's (handed to another tab, unpaired, logged out): close the socket.
+struct DetachMedia {};
 
 using Effect = std::variant<OpenSocket, CloseSocket, SendFrame, StartTimer, CancelTimer, FireCallback, SettlePromise,
                             SetCookie, OpenUrl, ViewChanged, SystemNotification, UnloadBeacon, PlaySound, StopSound,
                             PrepareAudio, ClaimMediaOwner, ReleaseMediaOwner, OpenMicrophone, CloseMicrophone,
-                            MuteMicrophone>;
+                            MuteMicrophone, AttachMedia, DetachMedia>;
 
 class Outputs {
 public:

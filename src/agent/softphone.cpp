@@ -29,6 +29,7 @@ void Softphone::follow() {
     follow_owner();
     follow_sound();
     follow_microphone();
+    follow_media();
 }
 
 // The lock is per agent and per ucsd: two agents in two tabs, or two ucsds, do not compete.
@@ -150,6 +151,30 @@ void Softphone::follow_microphone() {
         microphone_muted_ = muted;
         ctx_->out.emit(MuteMicrophone{muted});
     }
+}
+
+// The owner of a paired softphone keeps a media socket attached with its control session for the
+// whole shift (docs/media.md): attached when the session is up, again when the session changes (a
+// login after the old one ended), detached when the audio goes to another tab, unpair or logout.
+void Softphone::follow_media() {
+    const auto& session = ctx_->link.session();
+    const bool wanted = audible() && ctx_->link.up() && session.has_value();
+    if (wanted && media_session_ != session) {
+        media_session_ = session;
+        ctx_->out.emit(AttachMedia{media_url(ctx_->config.websocket_url()), *session});
+    } else if (!audible() && media_session_) {
+        media_session_.reset();
+        ctx_->out.emit(DetachMedia{});
+    }
+}
+
+std::string media_url(std::string_view websocket_url) {
+    // Same host and port, a path ending in /media beside the control socket's.
+    const auto scheme_end = websocket_url.find("://");
+    const auto path_start = websocket_url.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
+    if (path_start == std::string_view::npos) return std::string(websocket_url) + "/media";
+    const auto last_slash = websocket_url.find_last_of('/');
+    return std::string(websocket_url.substr(0, last_slash)) + "/media";
 }
 
 void Softphone::microphone_opened() {

@@ -20,6 +20,9 @@ inline constexpr std::array<std::string_view, 2> audio_states{"ready", "blocked"
 // A softphone line is paired and the bar is READY: the browser rings and speaks.
 bool softphone_paired(const Model& model);
 
+// The media socket's URL (docs/media.md) beside the control socket's: ws://host:port/ws -> .../media.
+std::string media_url(std::string_view websocket_url);
+
 class Softphone {
 public:
     explicit Softphone(Context& context) : ctx_(&context) {}
@@ -57,6 +60,7 @@ private:
     void follow_owner();
     void follow_sound();
     void follow_microphone();
+    void follow_media();
     [[nodiscard]] bool audible() const;  // paired, and this tab owns the audio
     void warn_if_unheard();  // onWarning once while a ring sounds into an audio output the browser holds back
     [[nodiscard]] std::optional<Sounding> steady_sound() const;
@@ -71,6 +75,8 @@ private:
     // claimed until the bindings say whether this tab holds the lock.
     enum class Owner : std::uint8_t { unclaimed, claimed, owner, other_tab };
     Owner owner_ = Owner::unclaimed;
+    // The session the media socket is attached with (AttachMedia), none while detached.
+    std::optional<std::string> media_session_;
 };
 
 }  // namespace ucs::agent

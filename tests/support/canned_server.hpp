@@ -74,6 +74,8 @@ inline std::string effect_line(const agent::Effect& effect) {
             }
             if constexpr (std::is_same_v<E, agent::CloseMicrophone>) return "microphone close";
             if constexpr (std::is_same_v<E, agent::MuteMicrophone>) return std::string("microphone ") + (e.muted ? "mute" : "unmute");
+            if constexpr (std::is_same_v<E, agent::AttachMedia>) return "media attach " + e.url + " " + e.session;
+            if constexpr (std::is_same_v<E, agent::DetachMedia>) return "media detach";
         },
         effect);
 }

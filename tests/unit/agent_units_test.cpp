@@ -4,6 +4,7 @@
 #include "agent/connection.hpp"
 #include "agent/login.hpp"
 #include "agent/notifications.hpp"
+#include "agent/softphone.hpp"
 #include "core/json.hpp"
 #include "support/canned_server.hpp"
 
@@ -537,6 +538,42 @@ TEST_CASE("the audio handed to this tab mid-call rings or opens the microphone a
     Lines taken;
     for (const auto& effect : bar.agent().take_effects()) taken.push_back(ucs::test::effect_line(effect));
     CHECK(sound_lines(taken) == Lines{"microphone close"});
+}
+
+TEST_CASE("the tab that owns a softphone's audio attaches the media socket with its session, and detaches when it loses it", "[agent][softphone][owner][media]") {
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false);
+    bar.agent().media_owner(true, bar.now);
+    Lines owned;
+    for (const auto& effect : bar.agent().take_effects()) owned.push_back(ucs::test::effect_line(effect));
+    CHECK(owned == Lines{"media attach ws://127.0.0.1:8080/media s1"});
+    // Calls come and go on the same attachment: no new attach.
+    CHECK_FALSE(has_line(bar.frame(call_event("call.ringing", 1, offered(ucs::CallState::invitation))), "media "));
+    bar.agent().media_owner(false, bar.now);
+    Lines handed;
+    for (const auto& effect : bar.agent().take_effects()) handed.push_back(ucs::test::effect_line(effect));
+    CHECK(has_line(handed, "media detach"));
+    CHECK_FALSE(has_line(handed, "media attach"));
+
+    bar.agent().media_owner(true, bar.now);
+    (void)bar.agent().take_effects();
+    const Lines out = bar.frame(CannedServer::event("session.loggedOut", 2, json::object{{"reason", "logout"}}));
+    CHECK(has_line(out, "media detach"));
+}
+
+TEST_CASE("a desk phone and a tab that does not own the audio attach no media socket", "[agent][softphone][owner][media]") {
+    Lines desk;
+    ready_on(ucs::DeviceType::desk, {}, true, &desk);
+    CHECK_FALSE(has_line(desk, "media "));
+    Lines other;
+    CannedServer bar = ready_on(ucs::DeviceType::softphone, {}, false, &other);
+    CHECK_FALSE(has_line(other, "media "));
+    CHECK_FALSE(has_line(bar.frame(call_event("call.connect", 1, offered(ucs::CallState::connected))), "media "));
+}
+
+TEST_CASE("the media socket's URL sits beside the control socket's", "[agent][media]") {
+    CHECK(ucs::agent::media_url("ws://127.0.0.1:8080/ws") == "ws://127.0.0.1:8080/media");
+    CHECK(ucs::agent::media_url("wss://ucs.example.com/operator/ws") == "wss://ucs.example.com/operator/media");
+    CHECK(ucs::agent::media_url("ws://ucs.example.com") == "ws://ucs.example.com/media");
 }
 
 // ---- calls made early ------------------------------------------------------------------------------

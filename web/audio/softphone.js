@@ -2,8 +2,10 @@
 // microphone is needed (src/agent/softphone.cpp); the wasm renders every tone (src/audio/tones.cpp). This
 // file only carries that out with WebAudio and getUserMedia, and reports back what the browser allowed.
 //
-//   createUcsAudio(tonePcm, report)
+//   createUcsAudio(tonePcm, report, assets)
 //     tonePcm(name, sampleRate) -> Float32Array   one cycle of a tone, from the wasm
+//     assets.mediaWasm, assets.mediaWorklet       URLs of the codec module and its AudioWorklet script
+//                                                 (fetched only on the first attachMedia)
 //     report.output(running)                      the browser lets the bar's audio play (autoplay)
 //     report.microphone(ok, why)                  getUserMedia answered
 //     report.owner(owner)                         this tab holds the agent's media lock, or another tab does
@@ -12,7 +14,7 @@
 // The agent's device choices (microphone, call speaker, ringtone speaker) are kept in localStorage.
 // window[Symbol.for('ucsOperator.audioTap')] lets a CRM's test hear what the bar plays (AnalyserNodes on
 // the bar's output) and see the microphone's track.
-function createUcsAudio(tonePcm, report) {
+function createUcsAudio(tonePcm, report, assets) {
   'use strict';
   var STORE = 'ucsOperator.audioDevices';
   var AC = window.AudioContext || window.webkitAudioContext;
@@ -141,6 +143,7 @@ function createUcsAudio(tonePcm, report) {
         microphone.stream = stream;
         lastTrack = stream.getAudioTracks()[0] || null;
         stream.getAudioTracks().forEach(function (t) { t.enabled = !microphone.muted; });
+        connectMicrophone();
         report.microphone(true, '');
       },
       function (e) {
@@ -149,13 +152,156 @@ function createUcsAudio(tonePcm, report) {
   }
   function closeMicrophone() {
     microphone.wanted = false;
+    disconnectMicrophone();
     releaseStream(microphone.stream);
     microphone.stream = null;
   }
-  // Muted: the track is disabled, so nothing is captured (not only a flag).
+  // Muted: the track is disabled, so nothing is captured (not only a flag), and the media path sends
+  // silence frames.
   function muteMicrophone(muted) {
     microphone.muted = muted;
     if (microphone.stream) microphone.stream.getAudioTracks().forEach(function (t) { t.enabled = !muted; });
+    if (media && media.node) media.node.port.postMessage({ mute: muted });
+  }
+
+  // ---- the call's audio: the media socket (docs/media.md, "The bar's side") ----
+  // The AudioWorklet (web/audio/media-worklet.js) runs the codec module on the audio thread: capture,
+  // Opus, framing, jitter buffer and playout never wait for this thread. The socket lives here: a
+  // Worker cannot be made from ucsd's script URL on a CRM's origin, and a blob: Worker needs a CSP
+  // that CRMs rarely grant. This thread only relays whole frames between the socket and the worklet's
+  // port; when the page is busy they arrive in bursts, which the jitter buffer absorbs.
+  var media = null; // {url, session, ws, node, source, retry, attached}
+  var codecModule = null; // Promise<WebAssembly.Module>: fetched and compiled on the first attach only
+  var QUEUE_FRAMES = 5; // frames: the send queue may hold 100 ms of audio (docs/media.md)
+
+  function loadCodec(out) {
+    if (!codecModule) {
+      codecModule = WebAssembly.compileStreaming
+        ? WebAssembly.compileStreaming(fetch(assets.mediaWasm))
+        : fetch(assets.mediaWasm).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.compile(b); });
+      codecModule.catch(function () { codecModule = null; }); // tried again on the next attach
+    }
+    if (!out.worklet) {
+      out.worklet = out.ctx.audioWorklet.addModule(assets.mediaWorklet);
+      out.worklet.catch(function () { out.worklet = null; });
+    }
+    return Promise.all([codecModule, out.worklet]);
+  }
+  function connectMicrophone() {
+    if (!media || !media.node || !microphone.stream || media.source) return;
+    media.source = media.node.context.createMediaStreamSource(microphone.stream);
+    media.source.connect(media.node);
+  }
+  function disconnectMicrophone() {
+    if (!media || !media.source) return;
+    media.source.disconnect();
+    media.source = null;
+  }
+  function mediaSocket(m) {
+    var ws = new WebSocket(m.url);
+    ws.binaryType = 'arraybuffer';
+    m.ws = ws;
+    m.attached = false;
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'media.attach', params: { session: m.session, last_seq: 0 } }));
+    };
+    ws.onmessage = function (event) {
+      if (typeof event.data === 'string') {
+        var answer = JSON.parse(event.data);
+        if (answer.result && typeof answer.result.stream === 'number') {
+          m.attached = true;
+          m.attachedAt = performance.now();
+          m.node.port.postMessage({ attach: answer.result.stream });
+        } else {
+          console.warn('ucsOperator: the call audio was refused:', event.data);
+        }
+        return;
+      }
+      if (m.attached) m.node.port.postMessage(event.data, [event.data]);
+    };
+    ws.onclose = function (event) {
+      if (m.ws !== ws) return;
+      m.attached = false;
+      m.node.port.postMessage({ detach: true });
+      // Replaced by a newer attach (another tab, a reload) or the session ended: the engine decides
+      // what comes next. Anything else is the network: attach again.
+      if (media !== m || event.code === 4001 || event.code === 4002) return;
+      m.retry = setTimeout(function () { if (media === m) mediaSocket(m); }, 500);
+    };
+  }
+  function attachMedia(url, session) {
+    detachMedia();
+    var out = output('call');
+    if (!out || !out.ctx.audioWorklet || typeof WebSocket === 'undefined') {
+      console.warn('ucsOperator: this browser cannot carry the call audio (no AudioWorklet)');
+      return;
+    }
+    var m = (media = { url: url, session: session, ws: null, node: null, source: null, retry: 0, attached: false, stats: {} });
+    loadCodec(out).then(function (loaded) {
+      if (media !== m) return;
+      var node = new AudioWorkletNode(out.ctx, 'ucs-media', {
+        numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit',
+        processorOptions: { module: loaded[0] },
+      });
+      m.node = node;
+      node.connect(out.input);
+      var lastSize = 0;
+      node.port.onmessage = function (event) {
+        var data = event.data;
+        if (data instanceof ArrayBuffer) {
+          lastSize = data.byteLength;
+          // Back-pressure: a socket that cannot keep up loses audio, never queues it.
+          if (m.ws && m.attached && m.ws.readyState === 1 && m.ws.bufferedAmount <= QUEUE_FRAMES * lastSize) m.ws.send(data);
+        } else if (data.error) {
+          console.warn('ucsOperator: the call audio failed:', data.error);
+        } else if (data.onset) {
+          // The worklet's context time on the page's clock (epoch ms), comparable across pages.
+          var stamp = out.ctx.getOutputTimestamp();
+          onsets.push({ kind: data.onset, at: performance.timeOrigin + stamp.performanceTime + (data.time - stamp.contextTime) * 1000 });
+        } else if (data.stats !== undefined && m.stats[data.stats]) {
+          m.stats[data.stats](data.values);
+          delete m.stats[data.stats];
+        }
+      };
+      node.port.postMessage({ mute: microphone.muted });
+      connectMicrophone();
+      mediaSocket(m);
+    }).catch(function (e) {
+      console.warn('ucsOperator: the call audio could not start:', e);
+    });
+  }
+  function detachMedia() {
+    var m = media;
+    if (!m) return;
+    media = null;
+    clearTimeout(m.retry);
+    if (m.ws) {
+      var ws = m.ws;
+      m.ws = null;
+      ws.close(1000);
+    }
+    if (m.source) m.source.disconnect();
+    if (m.node) {
+      m.node.port.postMessage({ detach: true });
+      m.node.disconnect();
+    }
+  }
+  var onsets = []; // the latency probe's timestamps (bench/media-latency.mjs)
+  // The worklet's counters (media_module.cpp's ucs_media_stat), for tests and benches.
+  var statsId = 0;
+  function mediaStats() {
+    var m = media;
+    if (!m || !m.node) return Promise.resolve(null);
+    var id = ++statsId;
+    return new Promise(function (resolve) {
+      m.stats[id] = function (v) {
+        resolve({
+          attached: m.attached, sent: v[0], silenceSent: v[1], received: v[2], played: v[3], concealed: v[4],
+          late: v[5], lost: v[6], invalid: v[7], delayMs: v[8], lastTimestamp: v[9], attachedAt: m.attachedAt || null,
+        });
+      };
+      m.node.port.postMessage({ stats: id });
+    });
   }
 
   // ---- one media owner per agent and browser (docs/media.md) ----
@@ -207,11 +353,14 @@ function createUcsAudio(tonePcm, report) {
     savePrefs(next);
     // Speakers apply to the next sound; contexts made for the old choice are let go.
     if (role !== 'microphone') {
+      var attached = media && [media.url, media.session]; // the call's audio moves to the new speaker
+      detachMedia();
       stop();
       Object.keys(contexts).forEach(function (k) { contexts[k].ctx.close(); });
       contexts = {};
       lastRunning = null;
       tell();
+      if (attached) attachMedia(attached[0], attached[1]);
     }
   }
   // Test microphone: calls onLevel(dBFS) about 15 times a second until the returned stop() is called.
@@ -261,6 +410,23 @@ function createUcsAudio(tonePcm, report) {
         return loudest;
       },
       contexts: function () { return Object.keys(contexts).map(function (k) { return contexts[k].ctx.state; }); },
+      // The last samples the bar played, per output (its AnalyserNode's time-domain window).
+      samples: function () {
+        return Object.keys(contexts).map(function (k) {
+          var a = contexts[k].analyser, data = new Float32Array(a.fftSize);
+          a.getFloatTimeDomainData(data);
+          return { rate: contexts[k].ctx.sampleRate, data: Array.from(data) };
+        });
+      },
+      // The media path's counters (null while no media socket is attached).
+      media: mediaStats,
+      // Latency probe: the worklet reports where sound starts after silence, at capture and playout.
+      probe: function (on) {
+        onsets = [];
+        if (media && media.node) media.node.port.postMessage({ probe: !!on });
+        return !!(media && media.node);
+      },
+      onsets: function () { return onsets.slice(); },
       // The last microphone track the bar opened ('live' while a call needs it, 'ended' once released).
       microphone: function () {
         var t = lastTrack;
@@ -278,6 +444,8 @@ function createUcsAudio(tonePcm, report) {
     openMicrophone: openMicrophone,
     closeMicrophone: closeMicrophone,
     muteMicrophone: muteMicrophone,
+    attachMedia: attachMedia,
+    detachMedia: detachMedia,
     claimOwner: claimOwner,
     releaseOwner: releaseOwner,
     unlock: unlock,

@@ -954,56 +954,51 @@ TEST_CASE("writes queued while a commit runs land together in the next commit", 
     CHECK(reported == std::vector<StoreTicket>{1, queued + 1});
 }
 
-TEST_CASE("a write the database refuses is logged and skipped, the rest of its batch commits", "[store][group-commit]") {
+namespace {
+
+struct StoreRun {
+    std::vector<std::uint64_t> written;  // the call sequences committed, in order
+    std::vector<std::string> logged;
+    std::size_t logged_with(std::string_view text) const {
+        return static_cast<std::size_t>(
+            std::count_if(logged.begin(), logged.end(), [&](const std::string& line) { return line.find(text) != std::string::npos; }));
+    }
+};
+
+// Writes `sequences` through a GroupCommitStore over a RecordingStore, waits until every one is
+// reported durable, and says what was committed and what was logged.
+StoreRun write_sequences(const std::vector<std::uint64_t>& sequences) {
     auto shared = std::make_shared<RecordingStore::Shared>();
     std::mutex log_mutex;
-    std::vector<std::string> logged;
+    StoreRun run;
     {
         GroupCommitStore store(std::make_unique<RecordingStore>(shared), [&](const std::string& line) {
             const std::lock_guard lock(log_mutex);
-            logged.push_back(line);
+            run.logged.push_back(line);
         });
-        store.save_call_sequence(7);
-        store.save_call_sequence(0);  // refused
-        store.save_call_sequence(8);
-        REQUIRE(eventually([&] { return store.durable() == 3; }));  // nothing waits for ever on it
+        for (const std::uint64_t sequence : sequences) store.save_call_sequence(sequence);
+        REQUIRE(eventually([&] { return store.durable() == sequences.size(); }));  // nothing waits for ever
     }
-    std::vector<std::uint64_t> written;
-    for (const auto& commit : shared->commits) written.insert(written.end(), commit.begin(), commit.end());
-    CHECK(written == std::vector<std::uint64_t>{7, 8});
-    REQUIRE(logged.size() == 1);
-    CHECK(logged[0].find("write 2 failed") != std::string::npos);
-    CHECK(logged[0].find("refused") != std::string::npos);
+    for (const auto& commit : shared->commits) run.written.insert(run.written.end(), commit.begin(), commit.end());
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("a write the database refuses is logged and skipped, the rest of its batch commits", "[store][group-commit]") {
+    const StoreRun run = write_sequences({7, 0 /* refused */, 8});
+    CHECK(run.written == std::vector<std::uint64_t>{7, 8});
+    REQUIRE(run.logged.size() == 1);
+    CHECK(run.logged[0].find("write 2 failed") != std::string::npos);
+    CHECK(run.logged[0].find("refused") != std::string::npos);
 }
 
 TEST_CASE("a write that makes the database roll back its whole batch takes none of the batch's other writes with it",
           "[store][group-commit]") {
-    auto shared = std::make_shared<RecordingStore::Shared>();
-    std::mutex log_mutex;
-    std::vector<std::string> logged;
-    {
-        GroupCommitStore store(std::make_unique<RecordingStore>(shared), [&](const std::string& line) {
-            const std::lock_guard lock(log_mutex);
-            logged.push_back(line);
-        });
-        store.save_call_sequence(7);
-        store.save_call_sequence(8);
-        store.save_call_sequence(RecordingStore::disk_full);
-        store.save_call_sequence(9);
-        store.save_call_sequence(RecordingStore::disk_full);
-        store.save_call_sequence(10);
-        REQUIRE(eventually([&] { return store.durable() == 6; }));
-    }
-    std::vector<std::uint64_t> written;
-    for (const auto& commit : shared->commits) written.insert(written.end(), commit.begin(), commit.end());
-    CHECK(written == std::vector<std::uint64_t>{7, 8, 9, 10});
-    const std::lock_guard lock(log_mutex);
-    CHECK(std::count_if(logged.begin(), logged.end(), [](const std::string& line) {
-              return line.find("failed and is skipped: database or disk is full") != std::string::npos;
-          }) == 2);
-    CHECK(std::count_if(logged.begin(), logged.end(), [](const std::string& line) {
-              return line.find("rolled back the batch") != std::string::npos;
-          }) >= 1);
+    const StoreRun run = write_sequences({7, 8, RecordingStore::disk_full, 9, RecordingStore::disk_full, 10});
+    CHECK(run.written == std::vector<std::uint64_t>{7, 8, 9, 10});
+    CHECK(run.logged_with("failed and is skipped: database or disk is full") == 2);
+    CHECK(run.logged_with("rolled back the batch") >= 1);
 }
 
 TEST_CASE("behind the store thread, SQLite reads see every write queued before them", "[store][group-commit]") {

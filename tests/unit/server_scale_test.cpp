@@ -174,14 +174,20 @@ bool on_a_call(Client& agent) {
     return false;
 }
 
-}  // namespace
-
-TEST_CASE("who is on a call follows an internal call from ringing to its end", "[engine][scale][calls]") {
+// Alice (agent1) READY on 101 and Bob (agent2) READY on 102.
+struct TwoAgentsReady {
     Harness h;
     Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
     Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+    TwoAgentsReady() {
+        alice.ready_agent("agent1", "101");
+        bob.ready_agent("agent2", "102");
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TwoAgentsReady, "who is on a call follows an internal call from ringing to its end", "[engine][scale][calls]") {
 
     alice.ok(method::dial, {{"number", "102"}});
     REQUIRE(bob.next_event("call.ringing"));
@@ -196,12 +202,7 @@ TEST_CASE("who is on a call follows an internal call from ringing to its end", "
     CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
 }
 
-TEST_CASE("an agent who blind-transfers a call is off it and the target is on it", "[engine][scale][transfer]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(TwoAgentsReady, "an agent who blind-transfers a call is off it and the target is on it", "[engine][scale][transfer]") {
 
     const std::string uniqueid(alice.ok(method::dial, {{"number", "601550000"}}).at("uniqueid").as_string());
     h.http("POST", "/api/v1.0/sandbox/calls/" + uniqueid + "/answer");
@@ -214,12 +215,7 @@ TEST_CASE("an agent who blind-transfers a call is off it and the target is on it
     CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
 }
 
-TEST_CASE("a logout ends each of the agent's calls and no other agent's", "[engine][scale][calls]") {
-    Harness h;
-    Client& alice = h.connect();
-    alice.ready_agent("agent1", "101");
-    Client& bob = h.connect();
-    bob.ready_agent("agent2", "102");
+TEST_CASE_METHOD(TwoAgentsReady, "a logout ends each of the agent's calls and no other agent's", "[engine][scale][calls]") {
 
     alice.ok(method::dial, {{"number", "601550000"}});
     bob.ok(method::dial, {{"number", "601660000"}});

@@ -234,6 +234,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     bool has_calls(int user_id) const;
     std::unordered_set<int> users_on_calls() const;  // everyone taking part in a call, in one pass
     ActiveCall* first_call_of(int user_id);  // by uniqueid
+    const ActiveCall* first_call_of(int user_id) const;
     void file_call(ActiveCall& call);  // its parties changed: file it under their users
     void forget_call(const ActiveCall& call);  // it ends: out of calls_by_user and call_ids
     void notify_call(const ActiveCall& call, std::string_view event, std::optional<int> only_user = std::nullopt);

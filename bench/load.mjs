@@ -2,6 +2,7 @@
 //
 //   node bench/load.mjs [--sessions=1000,5000,10000] [--window=30] [--mirrors=300] [--fanout=20]
 //                       [--agents=1000] [--rate=1000] [--calls=20] [--store-on-loop] [--only=idle|fanout|calls]
+//                       [--port=P]
 //
 // idle:   N sessions (hello, then a ping every heartbeat_ms, staggered) -> RSS per session, ucsd's CPU over
 //         `window` seconds as % of one core, and the heartbeat pings' round trip p50/p99 (as the client sees it:
@@ -44,11 +45,14 @@ function procStats(pid) {
   return { cpu, rss };
 }
 
-// Starts `ucsd --demo` on port 0 in a fresh data directory (or `data`, kept); resolves when it prints its port.
+// ucsd's port: --port=P (one ucsd at a time, so one port will do), else any free one.
+const listenPort = listOption('port', [0])[0];
+
+// Starts `ucsd --demo` on `listenPort` in a fresh data directory (or `data`, kept); resolves when it prints its port.
 async function startUcsd(binary, { data: given, args = [] } = {}) {
   const data = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-load-'));
   // All the load comes from one address: no per-address cap.
-  const child = spawn(binary, ['--demo', '--listen', '127.0.0.1:0', '--data', data, '--max-connections-per-address', '0', ...args],
+  const child = spawn(binary, ['--demo', '--listen', `127.0.0.1:${listenPort}`, '--data', data, '--max-connections-per-address', '0', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   const port = await new Promise((resolve, reject) => {

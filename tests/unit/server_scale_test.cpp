@@ -159,3 +159,86 @@ TEST_CASE("a session resumed within its grace does not end when the grace would 
     CHECK_FALSE(logged_in(h, "agent1"));
     CHECK_FALSE(h.next_deadline());  // nothing left to wait for
 }
+
+// The engine finds who is on a call (has_calls, first_call_of) and who holds a phone (agent_on_line)
+// through indexes kept as calls and pairings change; debug builds also check each answer against a
+// scan of every call. These follow the index through the changes a scan never had to notice.
+namespace {
+
+std::string error_code_of(const json::object& error) { return std::string(error.at("data").at("code").as_string()); }
+
+// identify is refused during a call: it asks whether the agent has one.
+bool on_a_call(Client& agent) {
+    const json::object answer = agent.request(method::identify);
+    if (answer.contains("error")) return error_code_of(answer.at("error").as_object()) == "INVALID_STATE";
+    return false;
+}
+
+// Alice (agent1) READY on 101 and Bob (agent2) READY on 102.
+struct TwoAgentsReady {
+    Harness h;
+    Client& alice = h.connect();
+    Client& bob = h.connect();
+    TwoAgentsReady() {
+        alice.ready_agent("agent1", "101");
+        bob.ready_agent("agent2", "102");
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TwoAgentsReady, "who is on a call follows an internal call from ringing to its end", "[engine][scale][calls]") {
+
+    alice.ok(method::dial, {{"number", "102"}});
+    REQUIRE(bob.next_event("call.ringing"));
+    CHECK(error_code_of(alice.error(method::identify)) == "INVALID_STATE");
+    CHECK(error_code_of(bob.error(method::identify)) == "INVALID_STATE");
+    bob.ok(method::answer);
+    bob.ok(method::hangup);
+    REQUIRE(alice.next_event("call.hangup"));
+    // The call ended for both: each may choose another phone.
+    CHECK(!on_a_call(alice));
+    CHECK(!on_a_call(bob));
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+}
+
+TEST_CASE_METHOD(TwoAgentsReady, "an agent who blind-transfers a call is off it and the target is on it", "[engine][scale][transfer]") {
+
+    const std::string uniqueid(alice.ok(method::dial, {{"number", "601550000"}}).at("uniqueid").as_string());
+    h.http("POST", "/api/v1.0/sandbox/calls/" + uniqueid + "/answer");
+    alice.ok(method::blind_transfer, {{"number", "102"}});
+    REQUIRE(bob.next_event("call.ringing"));
+    CHECK(!on_a_call(alice));  // identify succeeded: alice is off the call
+    CHECK(error_code_of(bob.error(method::identify)) == "INVALID_STATE");
+    // The transferred call now belongs to bob: his logout ends it.
+    bob.ok(method::logout);
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+}
+
+TEST_CASE_METHOD(TwoAgentsReady, "a logout ends each of the agent's calls and no other agent's", "[engine][scale][calls]") {
+
+    alice.ok(method::dial, {{"number", "601550000"}});
+    bob.ok(method::dial, {{"number", "601660000"}});
+    REQUIRE(h.http("GET", "/api/v1.0/calls").body.as_array().size() == 2);
+    alice.ok(method::logout);
+    const auto calls = h.http("GET", "/api/v1.0/calls").body.as_array();
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].at("caller_username") == "agent2");
+    CHECK(error_code_of(bob.error(method::identify)) == "INVALID_STATE");
+}
+
+TEST_CASE_METHOD(TwoAgentsReady, "the agent on a phone follows pairing, unpairing and logout", "[engine][scale][pairing]") {
+    bob.ok(method::identify);  // bob gives up 102 and chooses again
+    CHECK(error_code_of(bob.error(method::identifier, {{"identifier", "101"}})) == "DEVICE_IN_USE");
+    alice.ok(method::identify);  // alice unpairs 101
+    bob.pair("101");
+    bob.provision();
+    bob.ok(method::change_status, {{"status", "READY"}});
+    // A direct call to 101 now rings bob, who holds it.
+    REQUIRE(h.http("POST", "/api/v1.0/sandbox/calls", R"({"from":"601999888","to":"101"})").status == 201);
+    REQUIRE(bob.next_event("call.ringing"));
+    CHECK(!alice.next_event("call.ringing"));
+    bob.ok(method::logout);  // the call ends with bob's logout and 101 is free again
+    CHECK(h.http("GET", "/api/v1.0/calls").body.as_array().empty());
+    alice.pair("101");
+}

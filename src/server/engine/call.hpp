@@ -73,6 +73,9 @@ struct ActiveCall {
     std::optional<int> held_by;
     // What happens when far_end_deadline passes.
     enum class FarEnd : std::uint8_t { none, answer, busy, invalid, reject } far_end = FarEnd::none;
+    // The users this call is filed under in Engine::Impl::calls_by_user (who ever took part), so it
+    // leaves every entry when it ends.
+    std::vector<int> filed_under;
 };
 
 inline bool is_callee(const ActiveCall& call, int user_id) { return call.callee && call.callee->user_id == user_id; }

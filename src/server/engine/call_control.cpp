@@ -148,6 +148,7 @@ void Engine::Impl::route_dialled(ActiveCall& call, const std::string& number) {
         return;
     }
     call.callee = trunk_party(number, std::nullopt);
+    file_call(call);
     arm_far_end(call, number);
     const bool fails_at_once = call.far_end == ActiveCall::FarEnd::busy || call.far_end == ActiveCall::FarEnd::invalid;
     transition(call, CallInput{fails_at_once ? CallEvent::route : CallEvent::ring});
@@ -232,6 +233,7 @@ RpcResult Engine::Impl::finish_transfer(RpcContext& request, const NoParams& /*p
     } else {
         original.caller = party;
     }
+    file_call(original);
     if (external && !target_answered) arm_far_end(original, party.number);
     transition(original, CallInput{CallEvent::join_transfer, HangupCause::not_set, party.user_id, target_answered});
     return json::object{{"uniqueid", original.uniqueid}, {"consultation", consultation_id}};
@@ -267,6 +269,7 @@ RpcResult Engine::Impl::blind_transfer(RpcContext& request, const BlindTransferP
     } else {
         call.caller = party;
     }
+    file_call(call);
     if (target_device == nullptr) arm_far_end(call, number);
     transition(call, CallInput{CallEvent::blind_transfer, HangupCause::not_set, party.user_id});
     return json::object{{"uniqueid", call.uniqueid}};

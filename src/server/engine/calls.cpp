@@ -5,6 +5,7 @@
 #include "server/engine/engine_impl.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <unordered_set>
 #include <cstdio>
 
@@ -56,13 +57,11 @@ Party Engine::Impl::trunk_party(std::string number, std::optional<std::string> n
 ActiveCall& Engine::Impl::create_call(Party caller, std::string called_number, std::optional<std::string> called_name) {
     ActiveCall call;
     // `id` rotates in 1..65535 and skips ids still in use.
-    auto id_in_use = [&](int id) {
-        return std::any_of(calls.begin(), calls.end(), [&](const auto& entry) { return entry.second.id == id; });
-    };
     do {
         call.id = next_call_id;
         next_call_id = next_call_id == 65535 ? 1 : next_call_id + 1;
-    } while (id_in_use(call.id));
+    } while (call_ids.contains(call.id));
+    call_ids.insert(call.id);
     ++directory.last_call_sequence;
     store.save_call_sequence(directory.last_call_sequence);
     call.uniqueid = std::to_string(now_seconds()) + "." + std::to_string(directory.last_call_sequence);
@@ -71,7 +70,9 @@ ActiveCall& Engine::Impl::create_call(Party caller, std::string called_number, s
     call.called_name = std::move(called_name);
     call.created = now_seconds();
     const std::string key = call.uniqueid;
-    return calls.emplace(key, std::move(call)).first->second;
+    ActiveCall& created = calls.emplace(key, std::move(call)).first->second;
+    file_call(created);
+    return created;
 }
 
 Call Engine::Impl::to_call(const ActiveCall& active, std::optional<int> viewer) const {
@@ -146,14 +147,48 @@ std::unordered_set<int> Engine::Impl::users_on_calls() const {
     return users;
 }
 
-bool Engine::Impl::has_calls(int user_id) const {
-    return std::any_of(calls.begin(), calls.end(), [&](const auto& entry) { return takes_part(entry.second, user_id); });
-}
+bool Engine::Impl::has_calls(int user_id) const { return first_call_of(user_id) != nullptr; }
 
 ActiveCall* Engine::Impl::first_call_of(int user_id) {
-    for (auto& [uniqueid, call] : calls)
-        if (takes_part(call, user_id)) return &call;
-    return nullptr;
+    return const_cast<ActiveCall*>(std::as_const(*this).first_call_of(user_id));  // NOLINT: same object
+}
+
+const ActiveCall* Engine::Impl::first_call_of(int user_id) const {
+    const ActiveCall* found = nullptr;
+    if (const auto filed = calls_by_user.find(user_id); filed != calls_by_user.end()) {
+        for (const std::string& uniqueid : filed->second) {
+            const auto it = calls.find(uniqueid);
+            if (it != calls.end() && takes_part(it->second, user_id)) {
+                found = &it->second;
+                break;
+            }
+        }
+    }
+    // Debug builds check the index against the scan it replaced (every test runs through here).
+    assert(found == [&]() -> const ActiveCall* {
+        for (const auto& [uniqueid, call] : calls)
+            if (takes_part(call, user_id)) return &call;
+        return nullptr;
+    }());
+    return found;
+}
+
+void Engine::Impl::file_call(ActiveCall& call) {
+    for (const std::optional<int>& user : {call.caller.user_id, call.callee ? call.callee->user_id : std::nullopt}) {
+        if (!user || !calls_by_user[*user].insert(call.uniqueid).second) continue;
+        if (std::find(call.filed_under.begin(), call.filed_under.end(), *user) == call.filed_under.end())
+            call.filed_under.push_back(*user);
+    }
+}
+
+void Engine::Impl::forget_call(const ActiveCall& call) {
+    for (int user_id : call.filed_under) {
+        const auto it = calls_by_user.find(user_id);
+        if (it == calls_by_user.end()) continue;
+        it->second.erase(call.uniqueid);
+        if (it->second.empty()) calls_by_user.erase(it);
+    }
+    call_ids.erase(call.id);
 }
 
 void Engine::Impl::notify_call(const ActiveCall& call, std::string_view event, std::optional<int> only_user) {
@@ -272,6 +307,7 @@ void Engine::Impl::ended(ActiveCall& call, HangupCause cause) {
         auto& queue = waiting[*call.queue_id];
         queue.erase(std::remove(queue.begin(), queue.end(), uniqueid), queue.end());
     }
+    forget_call(call);
     calls.erase(uniqueid);
     refresh_waiting_callers();
 }
@@ -281,6 +317,7 @@ void Engine::Impl::ended(ActiveCall& call, HangupCause cause) {
 void Engine::Impl::offer(ActiveCall& call, int user_id) {
     const DeviceRecord* device = device_by_id(*agent(user_id).device_id);
     call.callee = line_party(*device);
+    file_call(call);
     const QueueRecord* queue = call.queue_id ? queue_by_id(*call.queue_id) : nullptr;
     set_ring_deadline(call, now + Millis{queue != nullptr ? queue->ring_timeout_seconds : 20} * 1000);
     transition(call, CallInput{CallEvent::ring});
@@ -288,6 +325,7 @@ void Engine::Impl::offer(ActiveCall& call, int user_id) {
 
 void Engine::Impl::ring_line(ActiveCall& call, const DeviceRecord& device) {
     call.callee = line_party(device);
+    file_call(call);
     transition(call, CallInput{CallEvent::ring});
 }
 

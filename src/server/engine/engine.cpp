@@ -179,9 +179,22 @@ Agent& Engine::Impl::agent(int user_id) {
 }
 
 std::optional<int> Engine::Impl::agent_on_line(int line_id) const {
-    for (const auto& [user_id, a] : agents)
-        if (a.device_id == line_id && user_logged_in(user_id)) return user_id;
+    const auto it = users_by_line.find(line_id);
+    if (it == users_by_line.end()) return std::nullopt;
+    for (int user_id : it->second)
+        if (user_logged_in(user_id)) return user_id;
     return std::nullopt;
+}
+
+void Engine::Impl::set_line(Agent& a, std::optional<int> device_id) {
+    if (a.device_id == device_id) return;
+    if (a.device_id) {
+        const auto it = users_by_line.find(*a.device_id);
+        it->second.erase(a.user_id);
+        if (it->second.empty()) users_by_line.erase(it);
+    }
+    a.device_id = device_id;
+    if (device_id) users_by_line[*device_id].insert(a.user_id);
 }
 
 // ---- frames ------------------------------------------------------------------------------------

@@ -76,6 +76,15 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     // directory.memberships never changes size after load: indexes into it, by queue and by user.
     std::map<int, std::vector<std::size_t>> members_by_queue;
     std::map<int, std::vector<std::size_t>> memberships_by_user;
+    // Calls by the users taking part (uniqueids, in the calls map's order), so has_calls and
+    // first_call_of read one user's few calls instead of every call. An entry may be stale (the user
+    // left that call, or it ended mid-input): readers check takes_part, and a call leaves all its
+    // entries when it ends. file_call() adds a call's parties after every change of them.
+    mutable std::map<int, std::set<std::string>> calls_by_user;
+    std::set<int> call_ids;  // ActiveCall::id in use: create_call finds a free one without a scan
+    // Users by the line (device id) their agent is paired with; agent_on_line keeps the first who
+    // is logged in, as the scan over agents did. Kept by set_line().
+    std::map<int, std::set<int>> users_by_line;
     // Wrap-up ends and call timers, earliest first. Lazily deleted: an entry whose agent or call no
     // longer has that deadline is dropped when it reaches the top.
     template <class Key>
@@ -114,6 +123,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     std::vector<MembershipRecord*> memberships_of(int user_id);
     Agent& agent(int user_id);
     std::optional<int> agent_on_line(int line_id) const;
+    void set_line(Agent& agent, std::optional<int> device_id);  // pairs or unpairs, keeping users_by_line
     Timestamp now_seconds() const { return now / 1000; }
 
     // ---- frames and timers (engine.cpp) ----
@@ -224,6 +234,9 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     bool has_calls(int user_id) const;
     std::unordered_set<int> users_on_calls() const;  // everyone taking part in a call, in one pass
     ActiveCall* first_call_of(int user_id);  // by uniqueid
+    const ActiveCall* first_call_of(int user_id) const;
+    void file_call(ActiveCall& call);  // its parties changed: file it under their users
+    void forget_call(const ActiveCall& call);  // it ends: out of calls_by_user and call_ids
     void notify_call(const ActiveCall& call, std::string_view event, std::optional<int> only_user = std::nullopt);
     bool transition(ActiveCall& call, const CallInput& input) { return fire(*this, call, input); }
     void offer(ActiveCall& call, int user_id);

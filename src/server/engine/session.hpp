@@ -37,6 +37,27 @@ struct Connection {
     std::list<ConnectionId>::iterator by_silence;  // its place in Engine::Impl::by_silence
 };
 
+// A FIFO that holds no heap while empty. libstdc++'s std::deque allocates about 576 B as soon as it
+// is constructed, which was most of an idle session's engine state (a session that never logs in
+// never gets an event); the deque is made at the first push_back.
+template <class T>
+class ReplayBuffer {
+public:
+    [[nodiscard]] bool empty() const { return !items_ || items_->empty(); }
+    [[nodiscard]] std::size_t size() const { return items_ ? items_->size() : 0; }
+    [[nodiscard]] const T& front() const { return items_->front(); }
+    void push_back(T item) {
+        if (!items_) items_ = std::make_unique<std::deque<T>>();
+        items_->push_back(std::move(item));
+    }
+    void pop_front() { items_->pop_front(); }
+    [[nodiscard]] auto begin() const { return items_ ? items_->cbegin() : typename std::deque<T>::const_iterator(); }
+    [[nodiscard]] auto end() const { return items_ ? items_->cend() : typename std::deque<T>::const_iterator(); }
+
+private:
+    std::unique_ptr<std::deque<T>> items_;
+};
+
 // A logical session: outlives its connection for session_grace_ms so the bar can resume it.
 struct Session {
     std::string key;
@@ -51,7 +72,7 @@ struct Session {
         std::shared_ptr<const std::string> head;
         Millis at = 0;
     };
-    std::deque<Replayed> replay;
+    ReplayBuffer<Replayed> replay;
     std::size_t replay_bytes = 0;            // sum of the heads' sizes (as if each were this session's own)
     AppState state = AppState::CREDENTIALS;  // moved only by fire() below
     std::optional<int> user_id;
@@ -65,7 +86,8 @@ struct Session {
         std::string username;
         auth::scram::ServerExchange exchange;
     };
-    std::optional<PendingLogin> pending_login;
+    // Out of line: 300 B that a session needs only between `login` and `login.proof`.
+    std::unique_ptr<PendingLogin> pending_login;
 };
 
 enum class SessionEvent : std::uint8_t {

@@ -81,7 +81,7 @@ void Engine::Impl::leave_agent(int user_id) {
         }
     }
     if (a.status != AgentStatus::OFFLINE) set_status(user_id, AgentStatus::OFFLINE, std::nullopt);
-    a.device_id.reset();
+    set_line(a, std::nullopt);
     a.transfer_of.reset();
     refresh_idle(a);
     account_suspend_time(a);
@@ -230,7 +230,7 @@ Expected<Agent*, RpcError> Engine::Impl::pairable(int user_id, const DeviceRecor
 RpcResult Engine::Impl::pair(int user_id, Session& session, const DeviceRecord& device) {
     auto a = pairable(user_id, device);
     if (!a) return Unexpected(a.error());
-    (*a)->device_id = device.device.id;
+    set_line(**a, device.device.id);
     refresh_idle(**a);
     // Every session of the agent learns of the phone; this one first, as it asked. The others hear
     // of their new state, so their bars follow (two tabs of one agent stay in step).
@@ -277,7 +277,7 @@ RpcResult Engine::Impl::provision(RpcContext& request, const ProvisionParams& pa
 RpcResult Engine::Impl::unpair(RpcContext& request, const NoParams& /*params*/) {
     if (has_calls(request.user_id)) return rpc_fail(ErrorCode::invalid_state, "identify is not possible during a call");
     Agent& a = agent(request.user_id);
-    a.device_id.reset();
+    set_line(a, std::nullopt);
     refresh_idle(a);
     for (Session* s : sessions_of(request.user_id)) {
         transition(*s, SessionEvent::unpaired);

@@ -74,98 +74,162 @@ inline bool origin_allowed(const std::vector<std::string>& allowed, std::string_
     return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) { return iequals(a, origin); });
 }
 
-// ---- WebSocket ---------------------------------------------------------------------------------
+// ---- WebSocket: what the agents' and the media sockets share -------------------------------------
 
+// What a WebSocket runs on: a plain connection leaves Beast's tcp_stream behind at the upgrade (its
+// per-connection timers and state cost ~0.9 KB, and the WebSocket stream keeps timeouts of its own);
+// a TLS one keeps its stream.
 template <class Stream>
-class WebSocketSession : public Connection, public std::enable_shared_from_this<WebSocketSession<Stream>> {
-public:
-    WebSocketSession(Stream&& stream, SessionContext& context, std::string address, ConnectionSlot slot)
-        : ws_(std::move(stream)), context_(context), address_(std::move(address)), slot_(std::move(slot)) {}
+struct WebSocketLayer {
+    using type = Stream;
+    static Stream take(Stream& stream) { return std::move(stream); }
+};
+template <>
+struct WebSocketLayer<PlainStream> {
+    using type = asio::ip::tcp::socket;
+    static type take(PlainStream& stream) { return stream.release_socket(); }
+};
 
-    void run(http::request<http::string_body> request) {
-        // Handshake and idle timeouts with keep-alive pings; the engine adds its own heartbeat.
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+// Without permessage-deflate (never negotiated: the frames are small JSON and audio).
+template <class Stream>
+using WebSocketStream = websocket::stream<typename WebSocketLayer<Stream>::type, false>;
+
+// Beast's async_read asks its buffer for min(1536, max_size() - size()) bytes before the first byte
+// of a message has arrived, so each idle connection would hold 1.5 KB that only a message uses.
+// This buffer says it can grow by what it already holds (at least idle_read_bytes) at a time:
+// an idle connection holds idle_read_bytes, a larger message takes a few reads more (Beast copies
+// them from its own read buffer). The size limit stays read_message_max's.
+class IdleLightBuffer {
+public:
+    static constexpr std::size_t idle_read_bytes = 128;
+    using const_buffers_type = beast::flat_buffer::const_buffers_type;
+    using mutable_buffers_type = beast::flat_buffer::mutable_buffers_type;
+
+    [[nodiscard]] std::size_t size() const { return inner_.size(); }
+    [[nodiscard]] std::size_t max_size() const {
+        const std::size_t step = std::max(idle_read_bytes, inner_.size());
+        return std::min(inner_.max_size(), inner_.size() + step);
+    }
+    [[nodiscard]] std::size_t capacity() const { return inner_.capacity(); }
+    [[nodiscard]] const_buffers_type data() const { return inner_.data(); }
+    mutable_buffers_type prepare(std::size_t n) { return inner_.prepare(n); }
+    void commit(std::size_t n) { inner_.commit(n); }
+    void consume(std::size_t n) { inner_.consume(n); }
+    void shrink_to_fit() { inner_.shrink_to_fit(); }
+
+private:
+    beast::flat_buffer inner_;
+};
+
+// The part of a WebSocket session that does not depend on what it carries: the handshake, reading
+// one message at a time, a queue of outgoing messages written one at a time, closing after the queue
+// is written, and aborting. Derived (CRTP) supplies:
+//   static constexpr std::string_view tag;                  // "ws", "media": log lines
+//   static constexpr std::uint16_t abort_code;               // the close code an abort records
+//   void opened();                                           // accepted: register with its hub
+//   void received(std::string_view text or binary bytes);    // via on_message(), below
+//   void on_message();                                       // one whole message is in buffer_
+//   void write_front();                                      // start writing queue_.front()
+//   void written(const Message&);                            // the front message left: accounting
+//   void trimmed();                                          // abort dropped all but the front
+//   void ended();                                            // the connection is gone: tell its hub
+template <class Derived, class Stream, class Message>
+class WebSocketBase : public std::enable_shared_from_this<Derived> {
+public:
+    WebSocketBase(Stream&& stream, SessionContext& context, ConnectionSlot slot)
+        : ws_(WebSocketLayer<Stream>::take(stream)), context_(context), slot_(std::move(slot)) {}
+
+protected:
+    // Handshake with `request` and the timeouts given; the engine adds its own heartbeat.
+    void accept(http::request<http::string_body> request, std::size_t max_message,
+                websocket::stream_base::timeout timeouts) {
+        ws_.set_option(timeouts);
         ws_.set_option(websocket::stream_base::decorator(
             [](websocket::response_type& response) { response.set(http::field::server, "ucsd"); }));
         // Beast fails a larger message with message_too_big and closes with 1009 by itself.
-        ws_.read_message_max(max_message_bytes);
-        ws_.text(true);
-        ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
+        ws_.read_message_max(max_message);
+        ws_.async_accept(request, beast::bind_front_handler(&WebSocketBase::on_accept, self()));
     }
 
-    void send(Frame frame) override {
-        if (close_code_) return;  // closing: the engine has said its last word to this connection
-        queued_bytes_ += frame.size();
-        queue_.push_back(std::move(frame));
-        if (queued_bytes_ > max_queued_bytes) {
-            log_line("ws#" + std::to_string(id_) + ": client does not read, dropped");
-            abort();
-            return;
-        }
-        // Are we already writing?
-        if (queue_.size() > 1) return;
-        write_next();
-    }
-
-    void close_after_flush(std::uint16_t code) override {
+    // Closes with `code` once the queue is written.
+    void close_when_written(std::uint16_t code) {
         if (close_code_) return;
         close_code_ = code;
-        if (queue_.empty()) do_close();  // otherwise on_write closes after the last frame
+        if (queue_.empty()) do_close();  // otherwise on_write closes after the last message
     }
 
+    // Appends to the queue and starts writing if nothing is being written.
+    void enqueue(Message message) {
+        queue_.push_back(std::move(message));
+        if (queue_.size() == 1) derived().write_front();
+    }
+
+    template <class Buffers>
+    void write(const Buffers& buffers) {
+        ws_.async_write(buffers, beast::bind_front_handler(&WebSocketBase::on_write, self()));
+    }
+
+    // Drop the connection without a closing handshake; the pending read fails and ends the session.
+    void abort() {
+        if (aborted_) return;
+        aborted_ = true;
+        close_code_ = close_code_.value_or(Derived::abort_code);
+        // The front message may be under an async_write until its handler runs: keep it alive.
+        if (queue_.size() > 1) queue_.erase(std::next(queue_.begin()), queue_.end());
+        derived().trimmed();
+        beast::get_lowest_layer(ws_).close();
+    }
+
+    [[nodiscard]] std::string name() const { return std::string(Derived::tag) + "#" + std::to_string(id_); }
+
+    WebSocketStream<Stream> ws_;
+    SessionContext& context_;
+    ConnectionSlot slot_;  // this connection's place under the per-address cap
+    IdleLightBuffer buffer_;
+    // Front: being written. A list, not a deque: an idle connection's empty queue then costs no heap.
+    std::list<Message> queue_;
+    std::uint64_t id_ = 0;
+    std::optional<std::uint16_t> close_code_;
+    bool aborted_ = false;  // socket closed under us: no more writes or closes
+
 private:
+    Derived& derived() { return static_cast<Derived&>(*this); }
+    std::shared_ptr<Derived> self() { return this->shared_from_this(); }
+
     void on_accept(beast::error_code ec) {
-        if (ec) return fail(ec, "ws accept");
-        id_ = context_.hub.open(this->weak_from_this(), address_);
+        if (ec) return fail(ec, std::string(Derived::tag) + " accept");
+        derived().opened();
         open_ = true;
         do_read();
     }
 
-    void do_read() {
-        ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
-    }
+    void do_read() { ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketBase::on_read, self())); }
 
     void on_read(beast::error_code ec, std::size_t /*bytes*/) {
         if (ec) {
             if (ec == websocket::error::message_too_big)
-                log_line("ws#" + std::to_string(id_) + ": message over " + std::to_string(max_message_bytes) +
+                log_line(name() + ": message over " + std::to_string(ws_.read_message_max()) +
                          " bytes, closed with 1009");
             else
-                fail(ec, "ws#" + std::to_string(id_) + " read");
+                fail(ec, name() + " read");
             return end();
         }
-        if (close_code_) {
-            // The engine has closed this connection; what the client sends meanwhile is dropped.
-        } else if (ws_.got_binary()) {
-            // Binary frames are reserved for audio; until then they get an error and the
-            // connection carries on.
-            send(Frame(protocol::error_frame(nullptr, protocol::ErrorCode::invalid_request,
-                                             "binary frames are reserved for audio and not accepted yet")));
-        } else {
-            const auto data = buffer_.data();
-            context_.hub.receive(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
-        }
+        // Once the hub has closed this connection, what the client sends meanwhile is dropped.
+        if (!close_code_) derived().on_message();
         buffer_.consume(buffer_.size());
         buffer_.shrink_to_fit();  // an idle connection holds no read buffer between messages
         do_read();
     }
 
-    void write_next() {
-        // One message from two buffers: the bytes shared with other sessions, then this one's tail.
-        const Frame& frame = queue_.front();
-        const std::array<asio::const_buffer, 2> parts{asio::buffer(*frame.shared), asio::buffer(frame.tail)};
-        ws_.async_write(parts, beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
-    }
-
     void on_write(beast::error_code ec, std::size_t /*bytes*/) {
         if (aborted_) return;
         if (ec) {
-            fail(ec, "ws#" + std::to_string(id_) + " write");
+            fail(ec, name() + " write");
             return abort();
         }
-        queued_bytes_ -= queue_.front().size();
+        derived().written(queue_.front());
         queue_.pop_front();
-        if (!queue_.empty()) return write_next();
+        if (!queue_.empty()) return derived().write_front();
         if (close_code_) do_close();
     }
 
@@ -173,47 +237,93 @@ private:
         if (closing_ || aborted_) return;
         closing_ = true;
         ws_.async_close(websocket::close_reason(*close_code_),
-                        beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
+                        beast::bind_front_handler(&WebSocketBase::on_close, self()));
     }
 
     void on_close(beast::error_code ec) {
         // The pending read completes with `closed` once the peer answers, and ends the session.
         if (ec && !aborted_) {
-            fail(ec, "ws#" + std::to_string(id_) + " close");
+            fail(ec, name() + " close");
             abort();
         }
-    }
-
-    // Drop the connection without a closing handshake; the pending read fails and ends the session.
-    void abort() {
-        if (aborted_) return;
-        aborted_ = true;
-        close_code_ = close_code_.value_or(1011);
-        // The front frame may be under an async_write until its handler runs: keep it alive.
-        if (queue_.size() > 1) queue_.erase(std::next(queue_.begin()), queue_.end());
-        queued_bytes_ = queue_.empty() ? 0 : queue_.front().size();
-        beast::get_lowest_layer(ws_).close();
     }
 
     void end() {
         if (!open_) return;
         open_ = false;
-        context_.hub.closed(id_);
+        derived().ended();
     }
 
-    websocket::stream<Stream> ws_;
-    SessionContext& context_;
-    std::string address_;
-    ConnectionSlot slot_;  // this connection's place under the per-address cap
-    beast::flat_buffer buffer_;
-    // Front: being written. A list, not a deque: an idle connection's empty queue then costs no heap.
-    std::list<Frame> queue_;
-    std::size_t queued_bytes_ = 0;
-    ConnectionId id_ = 0;
-    bool open_ = false;  // known to the hub
-    std::optional<std::uint16_t> close_code_;
+    bool open_ = false;     // known to the hub
     bool closing_ = false;  // async_close started
-    bool aborted_ = false;  // socket closed under us: no more writes or closes
+};
+
+// ---- the agents' WebSocket -----------------------------------------------------------------------
+
+template <class Stream>
+class WebSocketSession : public Connection, public WebSocketBase<WebSocketSession<Stream>, Stream, Frame> {
+    using Base = WebSocketBase<WebSocketSession<Stream>, Stream, Frame>;
+    friend Base;
+
+public:
+    static constexpr std::string_view tag = "ws";
+    static constexpr std::uint16_t abort_code = 1011;
+
+    WebSocketSession(Stream&& stream, SessionContext& context, std::string address, ConnectionSlot slot)
+        : Base(std::move(stream), context, std::move(slot)), address_(std::move(address)) {}
+
+    void run(http::request<http::string_body> request) {
+        // No idle timeout: the engine's heartbeat closes a silent connection long before Beast's
+        // 300 s would, and Beast's idle timer would be re-armed on every message read. The
+        // handshake and closing timeouts stay.
+        auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+        timeouts.idle_timeout = websocket::stream_base::none();
+        this->ws_.text(true);
+        this->accept(std::move(request), max_message_bytes, timeouts);
+    }
+
+    void send(Frame frame) override {
+        if (this->close_code_) return;  // closing: the engine has said its last word to this connection
+        queued_bytes_ += frame.size();
+        this->queue_.push_back(std::move(frame));
+        if (queued_bytes_ > max_queued_bytes) {
+            log_line(this->name() + ": client does not read, dropped");
+            this->abort();
+            return;
+        }
+        // Are we already writing?
+        if (this->queue_.size() == 1) write_front();
+    }
+
+    void close_after_flush(std::uint16_t code) override { this->close_when_written(code); }
+
+private:
+    void opened() { this->id_ = this->context_.hub.open(this->weak_from_this(), address_); }
+
+    void on_message() {
+        if (this->ws_.got_binary()) {
+            // Binary frames are reserved for audio; until then they get an error and the
+            // connection carries on.
+            send(Frame(protocol::error_frame(nullptr, protocol::ErrorCode::invalid_request,
+                                             "binary frames are reserved for audio and not accepted yet")));
+            return;
+        }
+        const auto data = this->buffer_.data();
+        this->context_.hub.receive(this->id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+    }
+
+    void write_front() {
+        // One message from two buffers: the bytes shared with other sessions, then this one's tail.
+        const Frame& frame = this->queue_.front();
+        this->write(std::array<asio::const_buffer, 2>{asio::buffer(*frame.shared), asio::buffer(frame.tail)});
+    }
+
+    void written(const Frame& frame) { queued_bytes_ -= frame.size(); }
+    void trimmed() { queued_bytes_ = this->queue_.empty() ? 0 : this->queue_.front().size(); }
+    void ended() { this->context_.hub.closed(this->id_); }
+
+    std::string address_;
+    std::size_t queued_bytes_ = 0;
 };
 
 // ---- media WebSocket (docs/media.md) -----------------------------------------------------------
@@ -227,156 +337,98 @@ inline constexpr std::size_t max_media_message_bytes = 4096;
 // faster than it reads, and nothing but audio (dropped above) may wait for a slow reader.
 inline constexpr std::size_t max_queued_media_text_bytes = 64U << 10;
 
+struct MediaOut {
+    std::vector<std::uint8_t> bytes;
+    bool text = false;
+};
+
 template <class Stream>
-class MediaSession : public MediaConnection, public std::enable_shared_from_this<MediaSession<Stream>> {
+class MediaSession : public MediaConnection, public WebSocketBase<MediaSession<Stream>, Stream, MediaOut> {
+    using Base = WebSocketBase<MediaSession<Stream>, Stream, MediaOut>;
+    friend Base;
+
 public:
+    static constexpr std::string_view tag = "media";
+    static constexpr std::uint16_t abort_code = 1008;
+
     MediaSession(Stream&& stream, SessionContext& context, ConnectionSlot slot)
-        : ws_(std::move(stream)), context_(context), slot_(std::move(slot)) {}
+        : Base(std::move(stream), context, std::move(slot)) {}
 
     void run(http::request<http::string_body> request) {
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        ws_.set_option(websocket::stream_base::decorator(
-            [](websocket::response_type& response) { response.set(http::field::server, "ucsd"); }));
-        ws_.read_message_max(max_media_message_bytes);
-        ws_.async_accept(request, beast::bind_front_handler(&MediaSession::on_accept, this->shared_from_this()));
+        this->accept(std::move(request), max_media_message_bytes,
+                     websocket::stream_base::timeout::suggested(beast::role_type::server));
     }
 
-    void send_text(std::string text) override { push(Out{std::vector<std::uint8_t>(text.begin(), text.end()), true}); }
+    void send_text(std::string text) override {
+        push(MediaOut{std::vector<std::uint8_t>(text.begin(), text.end()), true});
+    }
 
     void send_audio(std::vector<std::uint8_t> frame) override {
-        if (!push(Out{std::move(frame), false}) || queue_.size() < 2) return;
+        if (!push(MediaOut{std::move(frame), false}) || this->queue_.size() < 2) return;
         // Back-pressure: drop the oldest queued audio frame that is not being written.
+        auto& queue = this->queue_;
         std::size_t audio = 0;
-        for (auto it = std::next(queue_.begin()); it != queue_.end(); ++it) audio += it->text ? 0 : 1;
-        for (auto it = std::next(queue_.begin()); audio > max_queued_audio_frames && it != queue_.end();) {
+        for (auto it = std::next(queue.begin()); it != queue.end(); ++it) audio += it->text ? 0 : 1;
+        for (auto it = std::next(queue.begin()); audio > max_queued_audio_frames && it != queue.end();) {
             if (it->text) {
                 ++it;
                 continue;
             }
-            it = queue_.erase(it);
+            it = queue.erase(it);
             --audio;
             ++dropped_;
         }
     }
 
-    void close_after_flush(std::uint16_t code) override {
-        if (close_code_) return;
-        close_code_ = code;
-        if (queue_.empty()) do_close();
-    }
+    void close_after_flush(std::uint16_t code) override { this->close_when_written(code); }
 
 private:
-    struct Out {
-        std::vector<std::uint8_t> bytes;
-        bool text = false;
-    };
-
     // Queues a message; false when it was not queued (closing, or the client was cut off).
-    bool push(Out out) {
-        if (close_code_ || aborted_) return false;
+    bool push(MediaOut out) {
+        if (this->close_code_ || this->aborted_) return false;
         if (out.text) {
             queued_text_bytes_ += out.bytes.size();
             if (queued_text_bytes_ > max_queued_media_text_bytes) {
-                log_line("media#" + std::to_string(id_) + ": client does not read its answers, dropped");
-                abort();
+                log_line(this->name() + ": client does not read its answers, dropped");
+                this->abort();
                 return false;
             }
         }
-        queue_.push_back(std::move(out));
-        // Are we already writing?
-        if (queue_.size() == 1) write_next();
+        this->enqueue(std::move(out));
         return true;
     }
 
-    // Drop the connection without a closing handshake; the pending read fails and ends the session.
-    void abort() {
-        aborted_ = true;
-        close_code_ = close_code_.value_or(1008);
-        // The front message may be under an async_write until its handler runs: keep it alive.
-        if (queue_.size() > 1) queue_.erase(std::next(queue_.begin()), queue_.end());
-        beast::get_lowest_layer(ws_).close();
-    }
+    void opened() { this->id_ = this->context_.media.open(this->weak_from_this()); }
 
-    void on_accept(beast::error_code ec) {
-        if (ec) return fail(ec, "media accept");
-        id_ = context_.media.open(this->weak_from_this());
-        open_ = true;
-        do_read();
-    }
-
-    void do_read() {
-        ws_.async_read(buffer_, beast::bind_front_handler(&MediaSession::on_read, this->shared_from_this()));
-    }
-
-    void on_read(beast::error_code ec, std::size_t /*bytes*/) {
-        if (ec) {
-            fail(ec, "media#" + std::to_string(id_) + " read");
-            return end();
-        }
-        if (!close_code_) {
-            const auto data = buffer_.data();
-            if (ws_.got_binary()) {
-                context_.media.receive_binary(id_, std::span(static_cast<const std::uint8_t*>(data.data()), data.size()));
-            } else {
-                context_.media.receive_text(id_, std::string_view(static_cast<const char*>(data.data()), data.size()));
-            }
-        }
-        buffer_.consume(buffer_.size());
-        do_read();
-    }
-
-    void write_next() {
-        const Out& out = queue_.front();
-        ws_.text(out.text);
-        ws_.async_write(asio::buffer(out.bytes), beast::bind_front_handler(&MediaSession::on_write, this->shared_from_this()));
-    }
-
-    void on_write(beast::error_code ec, std::size_t /*bytes*/) {
-        if (aborted_) return;
-        if (ec) {
-            fail(ec, "media#" + std::to_string(id_) + " write");
-            return abort();
-        }
-        if (queue_.front().text) queued_text_bytes_ -= queue_.front().bytes.size();
-        queue_.pop_front();
-        if (!queue_.empty()) return write_next();
-        if (close_code_) do_close();
-    }
-
-    void do_close() {
-        if (closing_ || aborted_) return;
-        closing_ = true;
-        ws_.async_close(websocket::close_reason(*close_code_),
-                        beast::bind_front_handler(&MediaSession::on_close, this->shared_from_this()));
-    }
-
-    void on_close(beast::error_code ec) {
-        if (ec && !aborted_) {
-            fail(ec, "media#" + std::to_string(id_) + " close");
-            aborted_ = true;
-            beast::get_lowest_layer(ws_).close();
+    void on_message() {
+        const auto data = this->buffer_.data();
+        if (this->ws_.got_binary()) {
+            this->context_.media.receive_binary(this->id_,
+                                                std::span(static_cast<const std::uint8_t*>(data.data()), data.size()));
+        } else {
+            this->context_.media.receive_text(this->id_,
+                                              std::string_view(static_cast<const char*>(data.data()), data.size()));
         }
     }
 
-    void end() {
-        if (!open_) return;
-        open_ = false;
-        if (dropped_ > 0) log_line("media#" + std::to_string(id_) + ": " + std::to_string(dropped_) + " late audio frames dropped");
-        context_.media.closed(id_);
+    void write_front() {
+        const MediaOut& out = this->queue_.front();
+        this->ws_.text(out.text);
+        this->write(asio::buffer(out.bytes));
     }
 
-    websocket::stream<Stream> ws_;
-    SessionContext& context_;
-    ConnectionSlot slot_;
-    beast::flat_buffer buffer_;
-    std::list<Out> queue_;  // front: being written
+    void written(const MediaOut& out) {
+        if (out.text) queued_text_bytes_ -= out.bytes.size();
+    }
+    void trimmed() {}
+    void ended() {
+        if (dropped_ > 0)
+            log_line(this->name() + ": " + std::to_string(dropped_) + " late audio frames dropped");
+        this->context_.media.closed(this->id_);
+    }
+
     std::size_t queued_text_bytes_ = 0;
-    std::uint64_t id_ = 0;
     std::uint64_t dropped_ = 0;
-    bool open_ = false;
-    std::optional<std::uint16_t> close_code_;
-    bool closing_ = false;
-    bool aborted_ = false;
 };
 
 // ---- HTTP --------------------------------------------------------------------------------------

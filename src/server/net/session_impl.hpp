@@ -461,6 +461,7 @@ private:
         web.origin = std::string(request[http::field::origin]);
         web.accept_encoding = std::string(request[http::field::accept_encoding]);
         web.if_none_match = std::string(request[http::field::if_none_match]);
+        web.range = std::string(request[http::field::range]);
         web.client_address = address_;
         reply(context_.router.handle(web), request.version(), request.keep_alive());
     }

@@ -204,8 +204,8 @@ class RecordingTest(unittest.TestCase):
         uniqueid = self.run_async(scenario())
         status, _, _ = self.get(f"/recordings/{uniqueid}", bearer=True)
         self.assertEqual(status, 404)
-        log = open(os.path.join(self.server.root, "stderr.log"), errors="replace").read()
-        self.assertIn("recordings: cannot", log)
+        with open(os.path.join(self.server.root, "stderr.log"), errors="replace") as log:
+            self.assertIn("recordings: cannot", log.read())
 
 
 if __name__ == "__main__":

@@ -421,7 +421,7 @@ TEST_CASE("the call history filter is debounced by 500 ms when asked", "[agent][
 TEST_CASE("recordingUrl resolves with ucsd's signed path on the api.recording service", "[agent][recording]") {
     json::object config = url_identifier_config();
     config["api"] = json::object{{"hostname", "127.0.0.1"}, {"port", 8080}, {"secure", false},
-                                 {"recording", json::object{{"hostname", "rec.example"}, {"port", 443}, {"path", "/ucs/"}}}};
+                                 {"recording", json::object{{"hostname", "rec.example"}, {"port", 443}, {"secure", true}, {"path", "/ucs/"}}}};
     AgentHarness h(config, url_identifier());
     ready_by_sso(h);
     const auto dialled = h.call("dial", {"601555123"});

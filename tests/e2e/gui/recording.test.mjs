@@ -21,6 +21,7 @@ test('the history plays the recording of a recorded call', { timeout: 180_000 },
     await bar.locator('input[name=username]').waitFor();
     await page.evaluate(([u, t]) => window.ucsOperator.sso(u, t), ['agent1', freshSsoToken('agent1')]);
     await bar.locator('.bar[data-state=READY]').waitFor();
+    await page.evaluate(() => window.ucsOperator.changeStatus('READY')); // the ACD offers calls
 
     const { uniqueid } = await env.ucsd.rest('POST', '/api/v1.0/sandbox/calls', { from: '601234567', queue: 1, audio: { tone: 440 } });
     await page.waitForFunction(() => {

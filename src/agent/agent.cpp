@@ -192,6 +192,7 @@ struct Agent::Impl {
         }
         case Reply::history: return history_answered(answer);
         case Reply::ringing_sound: return ringing_sound_answered(answer);
+        case Reply::recording_url: return recording_url_answered(answer);
         default: return login.answered(answer);
         }
     }
@@ -476,6 +477,16 @@ struct Agent::Impl {
         }
         link.send(m::select_ringing_sound, json::object{{"ringingSound", sound}}, Request{Reply::ringing_sound, p});
     }
+    // A call's recording for the history's <audio>: ucsd's signed path on the api.recording service.
+    void recording_url(std::string_view, const json::array& a, PromiseId p) {
+        link.send(m::recording_url, json::object{{"uniqueid", a[0]}}, Request{Reply::recording_url, p});
+    }
+    void recording_url_answered(const Answered& answer) {
+        auto granted = result_as<message::RecordingUrl>(answer);
+        if (!granted) return report_failure(ctx, answer.request.promise, granted.error());
+        out.resolve(answer.request.promise,
+                    json::object{{"url", config.recording_url(granted->path)}, {"expires", granted->expires}});
+    }
     void ringing_sound_answered(const Answered& answer) {
         auto chosen = result_as<message::RingingSound>(answer);
         if (!chosen) return report_failure(ctx, answer.request.promise, chosen.error());
@@ -596,6 +607,7 @@ std::span<const Agent::Impl::MethodRow> Agent::Impl::method_table() {
         {"testRingingSound", none, &Impl::test_ringing_sound},
         {"stopRingingSoundTest", none, &Impl::stop_ringing_sound_test},
         {"history", none, &Impl::history},
+        {"recordingUrl", args({A::string}, 1), &Impl::recording_url},
         {"closeAccountCode", none, &Impl::close_account_code},
         {"dismiss", none, &Impl::dismiss},
     });

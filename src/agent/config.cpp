@@ -174,10 +174,23 @@ std::string Config::websocket_url() const {
     return std::string(ws.secure ? "wss://" : "ws://") + ws.hostname + (default_port ? "" : ":" + ws.port) + path;
 }
 
-std::string Config::http_url(std::string_view path) const {
-    const bool default_port = (api.secure && api.port == "443") || (!api.secure && api.port == "80");
-    return std::string(api.secure ? "https://" : "http://") + api.hostname + (default_port ? "" : ":" + api.port) +
-           std::string(path);
+namespace {
+
+std::string origin_of(const Endpoint& endpoint) {
+    const bool default_port = (endpoint.secure && endpoint.port == "443") || (!endpoint.secure && endpoint.port == "80");
+    return std::string(endpoint.secure ? "https://" : "http://") + endpoint.hostname +
+           (default_port ? "" : ":" + endpoint.port);
+}
+
+}  // namespace
+
+std::string Config::http_url(std::string_view path) const { return origin_of(api) + std::string(path); }
+
+std::string Config::recording_url(std::string_view path) const {
+    std::string prefix = recording.path;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    if (!prefix.empty() && prefix.front() != '/') prefix.insert(prefix.begin(), '/');
+    return origin_of(recording) + prefix + std::string(path);
 }
 
 Config parse_config(const json::object& page_config, const Origin& origin, std::vector<std::string>& warnings) {
@@ -200,12 +213,14 @@ Config parse_config(const json::object& page_config, const Origin& origin, std::
         if (!api->contains("secure") && api->contains("port")) config.api.secure = config.api.port == "443" || derived.secure;
     }
     config.ws = config.api;
+    config.recording = config.api;
     if (api != nullptr) {
         Reader api_reader(*api, "api.", warnings);
         for (const char* service : {"ws", "recording", "report", "email", "template"}) {
             if (const json::object* override_object = api_reader.object(service)) {
                 Endpoint endpoint = read_endpoint(*override_object, std::string("api.") + service + ".", config.api, warnings);
                 if (std::string_view(service) == "ws") config.ws = endpoint;
+                if (std::string_view(service) == "recording") config.recording = endpoint;
             }
         }
         api_reader.warn_unknown({"hostname", "port", "path", "secure", "ws", "recording", "report", "email", "template"}, false);

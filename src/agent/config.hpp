@@ -29,6 +29,7 @@ struct AudioInputConstraints {
 struct Config {
     Endpoint api;  // resolved: explicit values, else from the script's URL, else from the page's
     Endpoint ws;   // api.ws over api
+    Endpoint recording;  // api.recording over api: GET /recordings/{uniqueid}
     std::string lang = "en";
     std::string renderTo = "app";
     bool headless = false;
@@ -56,6 +57,8 @@ struct Config {
     [[nodiscard]] std::string websocket_url() const;
     // The URL of an HTTP path on the UCS server (api, not api.ws).
     [[nodiscard]] std::string http_url(std::string_view path) const;
+    // A path ucsd gave for a recording (recordingUrl) on the api.recording service, after its `path` prefix.
+    [[nodiscard]] std::string recording_url(std::string_view path) const;
 };
 
 // Where the page and the script come from; `api` defaults are derived from these.

@@ -44,6 +44,7 @@ enum class Reply : std::uint8_t {
     identify,
     history,
     ringing_sound,
+    recording_url,   // resolves with the full URL on the api.recording service
 };
 
 // A request's purpose, kept until its reply: the kind, the page's promise (if a method call made

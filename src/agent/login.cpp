@@ -387,7 +387,8 @@ void Login::answered(const Answered& answer) {
     case Reply::plain:
     case Reply::ping:
     case Reply::history:
-    case Reply::ringing_sound: break;
+    case Reply::ringing_sound:
+    case Reply::recording_url: break;
     }
 }
 

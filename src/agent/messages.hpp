@@ -82,6 +82,14 @@ struct RingingSound {
 };
 BOOST_DESCRIBE_STRUCT(RingingSound, (), (ringingSound))
 
+// recordingUrl's answer: a signed path for GET /recordings/{uniqueid} (docs/protocol.md).
+struct RecordingUrl {
+    std::string uniqueid;
+    std::string path;
+    std::int64_t expires = 0;
+};
+BOOST_DESCRIBE_STRUCT(RecordingUrl, (), (uniqueid, path, expires))
+
 // layout: the user's tabs changed.
 struct LayoutEvent {
     std::vector<LayoutTab> layout;

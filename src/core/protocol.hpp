@@ -44,6 +44,8 @@ inline constexpr std::string_view unhold = "unhold";
 inline constexpr std::string_view mute = "mute";
 inline constexpr std::string_view set_account_code = "setAccountCode";
 inline constexpr std::string_view history = "history";
+// {uniqueid} -> {uniqueid, path, expires}: a short-lived URL path for GET /recordings/{uniqueid}
+inline constexpr std::string_view recording_url = "recordingUrl";
 inline constexpr std::string_view state = "state";
 inline constexpr std::string_view select_ringing_sound = "selectRingingSound";  // {ringingSound}
 }  // namespace method

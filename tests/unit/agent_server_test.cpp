@@ -418,6 +418,25 @@ TEST_CASE("the call history filter is debounced by 500 ms when asked", "[agent][
     CHECK(h.agent().view(h.server().now()).at("history").as_array().size() == 1);
 }
 
+TEST_CASE("recordingUrl resolves with ucsd's signed path on the api.recording service", "[agent][recording]") {
+    json::object config = url_identifier_config();
+    config["api"] = json::object{{"hostname", "127.0.0.1"}, {"port", 8080}, {"secure", false},
+                                 {"recording", json::object{{"hostname", "rec.example"}, {"port", 443}, {"secure", true}, {"path", "/ucs/"}}}};
+    AgentHarness h(config, url_identifier());
+    ready_by_sso(h);
+    const auto dialled = h.call("dial", {"601555123"});
+    REQUIRE(h.settled(dialled));
+    const std::string uniqueid(h.settled(dialled)->second.at("uniqueid").as_string());
+    h.call("hangup");
+    const auto promise = h.call("recordingUrl", {uniqueid});
+    REQUIRE(h.settled(promise));
+    INFO(json::serialize(h.settled(promise)->second));
+    REQUIRE(h.settled(promise)->first);
+    const std::string url(h.settled(promise)->second.at("url").as_string());
+    CHECK(url.starts_with("https://rec.example/ucs/recordings/" + uniqueid + "?token="));
+    CHECK(h.settled(promise)->second.at("expires").as_int64() > h.server().now() / 1000);
+}
+
 TEST_CASE("an sso login with a provider arms the logout beacon unless disabled", "[agent][unload]") {
     AgentHarness h(url_identifier_config(), url_identifier());
     ready_by_sso(h);

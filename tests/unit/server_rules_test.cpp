@@ -415,6 +415,39 @@ TEST_CASE("a plain dial of an agent with a default campaign belongs to it, a con
     CHECK_FALSE(ucs::from_json<ucs::Call>(suspended.at("call"))->outbound_id.has_value());
 }
 
+// ---- recording: Call.recorded tells the truth ----------------------------------------------------
+
+TEST_CASE_METHOD(AliceAlone, "only calls of a recorded queue say they are recorded", "[engine][calls][recording]") {
+    h.ring_queue(2);  // Sales: not recorded (SANDBOX.md)
+    auto sales = alice.next_event("call.ringing");
+    REQUIRE(sales);
+    CHECK_FALSE(ucs::from_json<ucs::Call>(sales->at("call"))->recorded);
+    alice.ok(method::answer);
+    alice.ok(method::hangup);
+    h.advance(20'000);  // wrap-up
+    h.ring_queue(1);  // Support: recorded
+    auto support = alice.next_event("call.ringing");
+    REQUIRE(support);
+    CHECK(ucs::from_json<ucs::Call>(support->at("call"))->recorded);
+}
+
+TEST_CASE("a campaign call is recorded exactly when its outgoing queue is", "[engine][calls][recording]") {
+    Harness h;
+    for (auto& q : h.store().directory().queues) q.recorded = q.info.id == 3;
+    h.restart();
+    Client& alice = h.connect();
+    alice.ready_agent("agent1", "101");
+    auto campaign = alice.ok(method::dial, {{"number", "0800123456"}, {"queue", 3}});
+    CHECK(ucs::from_json<ucs::Call>(campaign.at("call"))->recorded);
+    alice.ok(method::hangup);
+    h.advance(20'000);
+    alice.inbox().clear();  // the campaign call's own events
+    h.ring_queue(1);  // Support, no longer recorded in this directory
+    auto support = alice.next_event("call.ringing");
+    REQUIRE(support);
+    CHECK_FALSE(ucs::from_json<ucs::Call>(support->at("call"))->recorded);
+}
+
 // ---- item 8: statistics --------------------------------------------------------------------------
 
 TEST_CASE_METHOD(AliceAlone, "suspendtime grows while suspended and keeps growing only until resume",

@@ -476,7 +476,7 @@ TEST_CASE("a database of the first schema gains the used sso token table when op
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
         raw.exec("DROP TABLE used_sso_tokens; DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type;"
                  " ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
-                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 1");
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 1");
     }
     SqliteStore store(dir.path());
     store.save_used_sso_token("h", 5);
@@ -494,7 +494,7 @@ TEST_CASE("a database of the second schema keeps its phones as desk phones and g
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
         raw.exec("DROP TABLE user_settings; ALTER TABLE devices DROP COLUMN type;"
                  " ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
-                 " ALTER TABLE memberships DROP COLUMN default_campaign; PRAGMA user_version = 2");
+                 " ALTER TABLE memberships DROP COLUMN default_campaign; ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 2");
     }
     SqliteStore store(dir.path());
     for (const auto& r : store.load().devices) CHECK(r.device.type == ucs::DeviceType::desk);
@@ -512,7 +512,7 @@ TEST_CASE("a database of the third schema gains the ACD's per-queue choice and d
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
         raw.exec("ALTER TABLE queues DROP COLUMN ring_unattended_desk_phones;"
                  " ALTER TABLE memberships DROP COLUMN default_campaign; ALTER TABLE user_settings DROP COLUMN layout;"
-                 " PRAGMA user_version = 3");
+                 " ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 3");
     }
     SqliteStore store(dir.path());
     const auto directory = store.load();
@@ -566,11 +566,29 @@ TEST_CASE("a database of the fourth schema gains empty layouts and keeps the use
     }
     {
         SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
-        raw.exec("ALTER TABLE user_settings DROP COLUMN layout; PRAGMA user_version = 4");
+        raw.exec("ALTER TABLE user_settings DROP COLUMN layout; ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 4");
     }
     SqliteStore store(dir.path());
     const auto d = store.load();
     CHECK(d.user_settings.at(3) == ucs::server::UserSettings{"christmas", {}});
+}
+
+TEST_CASE("a database of the fifth schema gains the queues' recorded flag, off; the demo records Support only",
+          "[store][recording]") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path());
+        store.seed(demo());
+        const auto seeded = store.load().queues;
+        REQUIRE(seeded.size() == 3);
+        for (const auto& q : seeded) CHECK(q.recorded == (q.info.id == 1));
+    }
+    {
+        SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+        raw.exec("ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 5");
+    }
+    SqliteStore store(dir.path());
+    for (const auto& q : store.load().queues) CHECK_FALSE(q.recorded);
 }
 
 TEST_CASE("an older demo database gains the demo's softphones and keeps its own phones", "[store]") {

@@ -22,7 +22,7 @@ function createUcsGui(invoke, readView, audioOf) {
   var host = null, root = null, bar = null, banner = null, mounted = false;
   var view = null, lang = 'en', screenKey = '';
   var ui = {}; // the current screen's long-lived elements (inputs keep what the agent typed)
-  var local = { panel: null, menu: false, accountFor: null, pending: {}, suspended: {}, userSig: '', frames: {} };
+  var local = { panel: null, menu: false, accountFor: null, pending: {}, suspended: {}, userSig: '', frames: {}, recordings: {} };
   var ticker = 0;
 
   // ---- DOM helpers ----
@@ -669,11 +669,35 @@ function createUcsGui(invoke, readView, audioOf) {
           h('td', { text: partyName(c) }),
           h('td', { text: length }),
           h('td', { text: codes }),
-          h('td', null, h('button.small', {
+          h('td', null, c.recorded ? recordingControl(c) : null, h('button.small', {
             type: 'button', k: 'code-' + c.uniqueid, text: T('setCode'), 'aria-label': T('setCode') + ': ' + (c.number || ''),
             onclick: function () { local.accountFor = c.uniqueid; ui.accountFor = null; draw(); },
           })));
       }))));
+  }
+
+  // A recorded call's recording: a play button until ucsd signs its URL (recordingUrl), then the
+  // browser's own player. An <audio> cannot send headers; the URL carries a short-lived token.
+  function recordingControl(c) {
+    var url = local.recordings[c.uniqueid];
+    var label = T('recording') + ': ' + (c.number || '');
+    var redraw = function () { ui['sig-history'] = null; };
+    if (url) {
+      return h('audio.recording', {
+        controls: true, autoplay: true, preload: 'metadata', src: url, k: 'rec-' + c.uniqueid, 'aria-label': label,
+        onerror: function () { delete local.recordings[c.uniqueid]; redraw(); draw(); }, // expired: ask again
+      });
+    }
+    return h('button.small', {
+      type: 'button', k: 'play-' + c.uniqueid, text: T('playRecording'), 'aria-label': label,
+      disabled: !!local.pending['rec-' + c.uniqueid],
+      onclick: function () {
+        act('recordingUrl', [c.uniqueid], 'rec-' + c.uniqueid, function (granted) {
+          if (granted && granted.url) local.recordings[c.uniqueid] = granted.url;
+          redraw();
+        });
+      },
+    });
   }
 
   function statsPanel() {

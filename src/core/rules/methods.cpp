@@ -50,6 +50,7 @@ constexpr std::array rules{
     MethodRule{"testRingingSound", "", states::ready, false, std::nullopt, documented},
     MethodRule{"stopRingingSoundTest", "", states::ready, false, std::nullopt, documented},
     MethodRule{"history", wire::history, states::ready, false, std::nullopt, gui},  // debounced when asked
+    MethodRule{"recordingUrl", wire::recording_url, states::ready, false, std::nullopt, gui},  // history's <audio>
     MethodRule{"closeAccountCode", "", states::ready, false, std::nullopt, gui},
     MethodRule{"dismiss", "", states::any, false, std::nullopt, gui},  // the GUI closed a notification
     MethodRule{"", wire::ping, states::any, false, std::nullopt, protocol_only},

@@ -1,5 +1,7 @@
 #include "server/api/rest_api.hpp"
 
+#include "server/api/byte_range.hpp"
+
 #include "core/json.hpp"
 #include "core/percent_encoding.hpp"
 #include "core/protocol.hpp"
@@ -9,6 +11,7 @@
 
 #include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -278,6 +281,9 @@ std::span<const RestApi::Route> RestApi::routes() {
         Route{"/api/v1.0/sandbox/devices/{}/offhook", Verb::post, bearer, &RestApi::offhook},
         Route{"/api/v1.0/sandbox/users/{}/layout", Verb::get, bearer, &RestApi::layout},
         Route{"/api/v1.0/sandbox/users/{}/layout", Verb::post, bearer, &RestApi::set_layout},
+        // The api.recording service: a bearer token or a recordingUrl token (an <audio> sends no
+        // header), checked by the handler.
+        Route{"/recordings/{}", Verb::get, open, &RestApi::recording},
     };
     return table;
 }
@@ -478,9 +484,53 @@ HttpResponse RestApi::place_call(Routed& request) {
 HttpResponse RestApi::heard(Routed& request) {
     if (audio_ == nullptr) return no_audio();
     auto wav = audio_->heard_wav(request.captured);
+    if (!wav && wav.error() == HeardMissing::dropped) {
+        return error_response(410, "GONE", "call " + request.captured +
+                                               " ended and what its party heard was dropped to stay within ucsd's heard budget (--heard-budget-mb)",
+                              "uniqueid");
+    }
     if (!wav) return error_response(404, "NOT_FOUND", "no simulated party in call " + request.captured, "uniqueid");
     HttpResponse response;
     response.raw = HttpResponse::Raw{"audio/wav", std::move(*wav)};
+    return response;
+}
+
+// GET /recordings/{uniqueid}: REST clients (bearer), else the user of a recordingUrl token who may
+// hear it (core/rules/recording.hpp); a Range header gets one range (byte_range.hpp).
+HttpResponse RestApi::recording(Routed& request) {
+    const std::string& uniqueid = request.captured;
+    if (!authorized(request.http, request.now)) {
+        const auto token = request.query.find("token");
+        if (token == request.query.end()) {
+            return error_response(401, "UNAUTHORIZED", "token: a recordingUrl token or a bearer token is required", "token");
+        }
+        auto user = engine_.recording_token_user(token->second, uniqueid, request.now);
+        if (!user) return error_response(401, "UNAUTHORIZED", "token: " + user.error(), "token");
+        if (!engine_.may_hear_recording(*user, uniqueid)) {
+            return error_response(403, "FORBIDDEN", "only the call's agents and superusers may hear the recording of call " + uniqueid, "uniqueid");
+        }
+    }
+    auto file = recordings_ != nullptr ? recordings_->read(uniqueid) : std::nullopt;
+    if (!file) return error_response(404, "NOT_FOUND", "no recording of call " + uniqueid, "uniqueid");
+    const std::size_t size = file->size();
+    const ByteRange range = parse_byte_range(request.http.range, size);
+    HttpResponse response;
+    response.raw = HttpResponse::Raw{"audio/ogg", {}, {{"Accept-Ranges", "bytes"}}};
+    switch (range.kind) {
+        case ByteRange::Kind::whole: response.raw->bytes = std::move(*file); break;
+        case ByteRange::Kind::partial:
+            response.status = 206;
+            response.raw->bytes = file->substr(range.first, range.last - range.first + 1);
+            response.raw->headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                                    std::to_string(range.last) + "/" + std::to_string(size));
+            break;
+        case ByteRange::Kind::unsatisfiable: {
+            HttpResponse refused = error_response(416, "RANGE_NOT_SATISFIABLE", "range: the recording has " + std::to_string(size) + " bytes", "range");
+            refused.raw = HttpResponse::Raw{"application/json; charset=utf-8", json::serialize(refused.body),
+                                            {{"Content-Range", "bytes */" + std::to_string(size)}}};
+            return refused;
+        }
+    }
     return response;
 }
 

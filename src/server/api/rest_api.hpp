@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace ucs::server {
 
@@ -25,6 +26,7 @@ struct HttpRequest {
     std::string body;
     std::string authorization;  // the Authorization header, if any
     std::string client_address;
+    std::string range = {};  // the Range header, if any (GET /recordings/...)
 };
 
 struct HttpResponse {
@@ -35,6 +37,7 @@ struct HttpResponse {
     struct Raw {
         std::string content_type;
         std::string bytes;
+        std::vector<std::pair<std::string, std::string>> headers = {};  // more headers (Content-Range...)
     };
     std::optional<Raw> raw;  // a body that is not JSON (GET .../heard: audio/wav)
     // Send only once the store has made this write durable (Output::wrote of the request); 0: at
@@ -56,8 +59,21 @@ public:
     virtual std::optional<std::string> prepare(const PartyAudio& audio) = 0;
     // The simulated party of call `uniqueid` plays `audio` from now on (prepared already).
     virtual void play(const std::string& uniqueid, const PartyAudio& audio) = 0;
-    // What that party heard, as a WAV file; nullopt for a call without a simulated party seen.
-    virtual std::optional<std::string> heard_wav(const std::string& uniqueid) = 0;
+    // What that party heard, as a WAV file; why not when there is none.
+    virtual Expected<std::string, HeardMissing> heard_wav(const std::string& uniqueid) = 0;
+};
+
+// The recordings' files (docs/server.md, "Recordings"), read by ucsd's shell from its data directory.
+class RecordingFiles {
+public:
+    RecordingFiles() = default;
+    RecordingFiles(const RecordingFiles&) = delete;
+    RecordingFiles& operator=(const RecordingFiles&) = delete;
+    RecordingFiles(RecordingFiles&&) = delete;
+    RecordingFiles& operator=(RecordingFiles&&) = delete;
+    virtual ~RecordingFiles() = default;
+    // The Ogg Opus file of call `uniqueid` as written so far; nullopt when there is none.
+    virtual std::optional<std::string> read(const std::string& uniqueid) = 0;
 };
 
 struct ApiConfig {
@@ -71,6 +87,8 @@ public:
     RestApi(ApiConfig config, Engine& engine, Random& random);
     // ucsd's media bridge; null (the default) when there is none, as in the engine's tests.
     void set_sandbox_audio(SandboxAudio* audio) { audio_ = audio; }
+    // ucsd's recordings; null (the default): GET /recordings/... answers 404.
+    void set_recording_files(RecordingFiles* files) { recordings_ = files; }
 
     // One request. Events it causes (a call ringing an agent) go to `out`.
     HttpResponse handle(const HttpRequest& request, Millis now, Output& out);
@@ -100,6 +118,7 @@ private:
     HttpResponse far_end_hangup(Routed& request);
     HttpResponse offhook(Routed& request);
     HttpResponse heard(Routed& request);
+    HttpResponse recording(Routed& request);
 
     struct Token {
         std::string client_id;
@@ -109,6 +128,7 @@ private:
     Engine& engine_;
     Random& random_;
     SandboxAudio* audio_ = nullptr;
+    RecordingFiles* recordings_ = nullptr;
     std::map<std::string, Token> tokens_;  // bearer token -> its client and expiry
 };
 

@@ -173,7 +173,10 @@ RpcResult Engine::Impl::dial(RpcContext& request, const DialParams& params) {
     ActiveCall& call = create_call(line_party(*own), number, std::nullopt);
     call.data = params.data.value_or(json::object{});
     call.outbound_id = *outbound_id;
-    call.recorded = outbound_id->has_value();
+    if (*outbound_id) {
+        const QueueRecord* campaign = queue_by_id(**outbound_id);
+        call.recorded = campaign != nullptr && campaign->recorded;
+    }
     call.ring_started = now;
     if (a.transfer_of) {
         call.consultation_of = a.transfer_of;

@@ -13,7 +13,7 @@ ActiveCall& Engine::Impl::incoming_queue_call(std::string from, const QueueRecor
                                    queue.info.number.value_or(std::to_string(queue.info.id)), queue.info.name);
     call.queue_id = queue.info.id;
     call.data = std::move(data);
-    call.recorded = true;  // queue calls are recorded on this (simulated) system
+    call.recorded = queue.recorded;
     transition(call, CallInput{CallEvent::route});
     waiting[queue.info.id].push_back(call.uniqueid);
     refresh_waiting_callers();

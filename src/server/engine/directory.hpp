@@ -49,6 +49,8 @@ struct QueueRecord {
     // Offer calls to a desk phone whose every bar is disconnected or frozen (core/rules/acd.hpp):
     // the phone still rings, but the agent has no screen pop and no call control. Off by default.
     bool ring_unattended_desk_phones = false;
+    // The queue's calls are recorded (ucsd's media bridge writes them; Call.recorded says so).
+    bool recorded = false;
 };
 
 struct MembershipRecord {

@@ -58,6 +58,7 @@ constexpr std::array rows{
     row<BlindTransferParams, &Impl::blind_transfer>(m::blind_transfer),
     row<AccountCodeParams, &Impl::set_account_code>(m::set_account_code),
     row<HistoryParams, &Impl::call_history>(m::history),
+    row<RecordingUrlParams, &Impl::recording_url>(m::recording_url),
     row<NoParams, &Impl::ready_snapshot>(m::state),
     row<RingingSoundParams, &Impl::select_ringing_sound>(m::select_ringing_sound),
 };

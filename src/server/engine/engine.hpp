@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -152,6 +153,12 @@ struct SandboxCall {
 
 // What a simulated party plays (the sandbox's "audio": {"say": "text"} | {"tone": 440} | {"silence": true}).
 // The media bridge (src/server/media) plays it; the engine only carries calls.
+// Why a simulated party's heard audio (GET .../heard) is not there.
+enum class HeardMissing : std::uint8_t {
+    unknown,  // no simulated party of this call was seen (or it was forgotten long ago)
+    dropped,  // the call ended and its audio was dropped to stay within ucsd's heard budget
+};
+
 struct PartyAudio {
     enum class Kind : std::uint8_t { silence, tone, say };
     Kind kind = Kind::silence;
@@ -232,6 +239,15 @@ public:
     // Every call on the network as the media bridge sees it. An agent's line is the endpoint
     // agent_endpoint(user id); outside parties are simulated endpoints named by their channel.
     [[nodiscard]] std::vector<media::BridgeLeg> media_legs() const;
+    // The live calls that are recorded (Call.recorded): the bridge records exactly these.
+    [[nodiscard]] std::set<std::string> recorded_calls() const;
+    // May this user hear the recording of call `uniqueid` (core/rules/recording.hpp)? Reads the
+    // call's history rows, so it also answers for calls that ended before a restart.
+    [[nodiscard]] bool may_hear_recording(int user_id, const std::string& uniqueid) const;
+    // The user a recording URL's token (the recordingUrl request's answer) was made for, if it is
+    // one for this call and has not expired; why not otherwise.
+    [[nodiscard]] Expected<int, std::string> recording_token_user(std::string_view token, const std::string& uniqueid,
+                                                                  Millis now) const;
 
     [[nodiscard]] const EngineConfig& config() const;
 

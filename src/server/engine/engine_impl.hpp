@@ -168,6 +168,8 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     RpcResult suspend_queue(RpcContext& request, const QueueParams& params);
     RpcResult resume_queue(RpcContext& request, const QueueParams& params);
     RpcResult call_history(RpcContext& request, const HistoryParams& params);
+    RpcResult recording_url(RpcContext& request, const RecordingUrlParams& params);
+    bool may_hear_recording(int user_id, const std::string& uniqueid);
     RpcResult ready_snapshot(RpcContext& request, const NoParams& params);
     RpcResult select_ringing_sound(RpcContext& request, const RingingSoundParams& params);
     // call control (call_control.cpp)

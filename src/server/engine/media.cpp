@@ -3,7 +3,12 @@
 
 #include "server/engine/engine_impl.hpp"
 
+#include "core/auth/capability.hpp"
+#include "core/rules/recording.hpp"
+
 namespace ucs::server {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -59,6 +64,54 @@ std::vector<media::BridgeLeg> Engine::media_legs() const {
     legs.reserve(impl_->calls.size());
     for (const auto& [uniqueid, call] : impl_->calls) legs.push_back(leg_of(call));
     return legs;
+}
+
+std::set<std::string> Engine::recorded_calls() const {
+    std::set<std::string> recorded;
+    for (const auto& [uniqueid, call] : impl_->calls)
+        if (call.recorded) recorded.insert(uniqueid);
+    return recorded;
+}
+
+bool Engine::Impl::may_hear_recording(int user_id, const std::string& uniqueid) {
+    const UserRecord* user = user_by_id(user_id);
+    if (user == nullptr) return false;
+    std::vector<int> call_agents = store.history_users(uniqueid);
+    if (auto live = calls.find(uniqueid); live != calls.end()) {
+        for (const Party* party : {&live->second.caller, live->second.callee ? &*live->second.callee : nullptr})
+            if (party != nullptr && party->user_id) call_agents.push_back(*party->user_id);
+    }
+    return ucs::may_hear_recording(RecordingListener{user_id, user->superuser}, call_agents);
+}
+
+bool Engine::may_hear_recording(int user_id, const std::string& uniqueid) const {
+    return impl_->may_hear_recording(user_id, uniqueid);
+}
+
+namespace {
+
+constexpr std::int64_t recording_url_seconds = 600;  // long enough to listen and seek; the bar asks again after
+
+std::string recording_scope(const std::string& uniqueid) { return "recording " + uniqueid; }
+
+}  // namespace
+
+RpcResult Engine::Impl::recording_url(RpcContext& request, const RecordingUrlParams& params) {
+    if (params.uniqueid.empty()) return bad_param("params.uniqueid", "a call's uniqueid is required");
+    // The token names the user and the call; whether that user may hear it is decided when the URL
+    // is fetched (GET /recordings/..., one rule in one place).
+    const std::int64_t expires = now_seconds() + recording_url_seconds;
+    const std::string token = auth::make_capability(server_secret, recording_scope(params.uniqueid), request.user_id, expires);
+    return json::object{{"uniqueid", params.uniqueid},
+                        {"path", "/recordings/" + params.uniqueid + "?token=" + token},
+                        {"expires", expires}};
+}
+
+Expected<int, std::string> Engine::recording_token_user(std::string_view token, const std::string& uniqueid,
+                                                        Millis now) const {
+    auto capability = auth::verify_capability(token, impl_->server_secret, recording_scope(uniqueid), now / 1000);
+    if (!capability) return Unexpected(std::string(auth::to_string(capability.error())));
+    return capability->user_id;
 }
 
 }  // namespace ucs::server

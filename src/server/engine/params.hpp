@@ -102,6 +102,11 @@ struct HistoryParams {
 };
 BOOST_DESCRIBE_STRUCT(HistoryParams, (), (direction, number, since, until, limit, offset))
 
+struct RecordingUrlParams {
+    std::string uniqueid;
+};
+BOOST_DESCRIBE_STRUCT(RecordingUrlParams, (), (uniqueid))
+
 struct DialParams {
     std::string number;
     std::optional<boost::json::value> queue;  // int, "directCall", "undefined" or absent

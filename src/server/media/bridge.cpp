@@ -3,6 +3,7 @@
 #include "audio/tones.hpp"
 #include "media/frame.hpp"
 #include "server/engine/engine.hpp"
+#include "server/media/recorder.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,7 @@ constexpr std::size_t heard_max_samples = std::size_t{heard_rate} * heard_second
 constexpr std::size_t heard_frame_samples = media::frame_samples * heard_rate / media::sample_rate;
 constexpr std::size_t retired_parties_kept = 256;  // ended calls whose /heard stays available
 constexpr std::size_t speech_cache_size = 64;
+constexpr std::size_t dropped_calls_kept = 4096;  // /heard answers 410 rather than 404 for these
 
 // "a is after b" on a wrapping 32-bit counter (seq, timestamp).
 bool after(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) > 0; }
@@ -55,7 +57,51 @@ struct Party {
 };
 
 struct MediaBridge::Impl {
-    explicit Impl(SpeechRenderer speech_in) : speech(std::move(speech_in)) {}
+    Impl(SpeechRenderer speech_in, std::size_t heard_budget_bytes)
+        : heard_budget_samples(heard_budget_bytes / sizeof(std::int16_t)), speech(std::move(speech_in)) {}
+
+    std::size_t heard_budget_samples;
+    std::size_t heard_samples = 0;         // over all parties
+    std::set<std::string> dropped_calls;   // calls whose heard audio the budget dropped (bounded)
+    std::deque<std::string> dropped_order;
+
+    void forget_party(const std::string& id, bool dropped) {
+        const auto party = parties.find(id);
+        if (party == parties.end()) return;
+        heard_samples -= party->second.heard.size();
+        parties.erase(party);
+        for (auto it = party_of_call.begin(); it != party_of_call.end();) {
+            if (it->second != id) {
+                ++it;
+                continue;
+            }
+            if (dropped && dropped_calls.insert(it->first).second) dropped_order.push_back(it->first);
+            it = party_of_call.erase(it);
+        }
+        while (dropped_order.size() > dropped_calls_kept) {
+            dropped_calls.erase(dropped_order.front());
+            dropped_order.pop_front();
+        }
+    }
+
+    // Keeps all parties' heard audio within the budget: ended calls' parties go first, oldest first;
+    // then the oldest audio of the live party that holds the most.
+    void enforce_heard_budget() {
+        while (heard_samples > heard_budget_samples && !retired.empty()) {
+            const std::string id = retired.front();
+            retired.pop_front();
+            if (auto party = parties.find(id); party != parties.end() && party->second.retired) forget_party(id, true);
+        }
+        while (heard_samples > heard_budget_samples) {
+            auto largest = std::max_element(parties.begin(), parties.end(), [](const auto& a, const auto& b) {
+                return a.second.heard.size() < b.second.heard.size();
+            });
+            if (largest == parties.end() || largest->second.heard.empty()) break;
+            const std::size_t cut = std::min(largest->second.heard.size(), heard_samples - heard_budget_samples);
+            largest->second.heard.erase(largest->second.heard.begin(), largest->second.heard.begin() + static_cast<std::ptrdiff_t>(cut));
+            heard_samples -= cut;
+        }
+    }
 
     SpeechRenderer speech;
     std::map<int, Listener> listeners;           // by user id
@@ -72,6 +118,38 @@ struct MediaBridge::Impl {
     std::shared_ptr<const Clip> music;
     std::map<std::string, std::shared_ptr<const Clip>> speech_cache;
     std::map<double, std::shared_ptr<const Clip>> tone_cache;
+    std::set<std::string> recorded;                  // uniqueids the engine records
+    std::map<std::string, CallRecorder> recorders;   // by uniqueid: recordings under way
+
+    // `from` said `payload` into call `call`: the call's recording hears it too.
+    void record(const std::string& call, const std::string& from, std::span<const std::uint8_t> payload) {
+        if (auto recorder = recorders.find(call); recorder != recorders.end()) recorder->second.said(from, payload);
+    }
+
+    // Starts, continues and ends recordings: 20 ms more of each while its call talks or is held.
+    void tick_recordings(MediaOutput& out, BridgeCounters& counters) {
+        for (auto it = recorders.begin(); it != recorders.end();) {
+            if (recorded.contains(it->first) && leg_states.contains(it->first)) {
+                ++it;
+                continue;
+            }
+            out.recordings.push_back({it->first, it->second.finish(), true});
+            it = recorders.erase(it);
+        }
+        for (const auto& [uniqueid, state] : leg_states) {
+            if (state != media::LegState::talking && state != media::LegState::held) continue;
+            if (!recorded.contains(uniqueid)) continue;
+            auto recorder = recorders.find(uniqueid);
+            if (recorder == recorders.end()) {
+                auto created = CallRecorder::create(uniqueid);
+                if (!created) continue;
+                recorder = recorders.emplace(uniqueid, std::move(created).value()).first;
+                ++counters.recordings;
+            }
+            if (std::string bytes = recorder->second.tick(); !bytes.empty())
+                out.recordings.push_back({uniqueid, std::move(bytes), false});
+        }
+    }
 
     std::uint16_t new_stream() {
         const std::uint16_t stream = next_stream++;
@@ -166,7 +244,12 @@ struct MediaBridge::Impl {
             const float clamped = std::clamp(pcm[i], -1.0F, 1.0F);
             party.heard.push_back(static_cast<std::int16_t>(std::lround(clamped * 32767.0F)));
         }
-        while (party.heard.size() > heard_max_samples) party.heard.pop_front();
+        heard_samples += heard_frame_samples;
+        while (party.heard.size() > heard_max_samples) {
+            party.heard.pop_front();
+            --heard_samples;
+        }
+        if (heard_samples > heard_budget_samples) enforce_heard_budget();
     }
 
     Expected<std::shared_ptr<const Clip>, std::string> clip_for(const PartyAudio& audio) {
@@ -264,13 +347,13 @@ struct MediaBridge::Impl {
             retired.pop_front();
             const auto party = parties.find(id);
             if (party == parties.end() || !party->second.retired) continue;
-            parties.erase(party);
-            std::erase_if(party_of_call, [&](const auto& entry) { return entry.second == id; });
+            forget_party(id, false);
         }
     }
 };
 
-MediaBridge::MediaBridge(SpeechRenderer speech) : impl_(std::make_unique<Impl>(std::move(speech))) {
+MediaBridge::MediaBridge(SpeechRenderer speech, std::size_t heard_budget_bytes)
+    : impl_(std::make_unique<Impl>(std::move(speech), heard_budget_bytes)) {
     auto music = encode_clip(audio::render(audio::Tone::music_on_hold, media::sample_rate));
     if (music) impl_->music = *music;
 }
@@ -327,6 +410,7 @@ void MediaBridge::receive(MediaSocket socket, std::span<const std::uint8_t> byte
     const auto hearers = impl_->hearers.find(from.id);
     if (hearers == impl_->hearers.end()) return;  // nobody hears this agent now (held, muted, no call)
     for (const Endpoint& hearer : hearers->second) {
+        if (const Source* source = impl_->route_of(hearer)) impl_->record(source->call, from.id, frame->payload);
         if (hearer.simulated) {
             if (auto party = impl_->parties.find(hearer.id); party != impl_->parties.end())
                 impl_->hear(party->second, frame->payload, counters_);
@@ -365,7 +449,10 @@ void MediaBridge::tick(MediaOutput& out) {
     std::map<std::string, const std::vector<std::uint8_t>*> said;
     for (const auto& [id, hearers] : impl.hearers) {
         const auto party = impl.parties.find(id);
-        if (party != impl.parties.end()) said[id] = impl.next_said(party->second);
+        if (party == impl.parties.end()) continue;
+        said[id] = impl.next_said(party->second);
+        for (const Endpoint& hearer : hearers)
+            if (const Source* source = impl.route_of(hearer)) impl.record(source->call, id, *said[id]);
     }
     for (auto& [user_id, listener] : impl.listeners) {
         const Source* source = impl.route_of(agent_endpoint(user_id));
@@ -381,7 +468,10 @@ void MediaBridge::tick(MediaOutput& out) {
         if (auto party = impl.parties.find(endpoint.id); party != impl.parties.end())
             impl.hear(party->second, {}, counters_);
     }
+    impl.tick_recordings(out, counters_);
 }
+
+void MediaBridge::set_recorded(std::set<std::string> uniqueids) { impl_->recorded = std::move(uniqueids); }
 
 std::optional<std::string> MediaBridge::prepare_audio(const PartyAudio& audio) {
     auto clip = impl_->clip_for(audio);
@@ -403,11 +493,14 @@ std::optional<std::string> MediaBridge::set_party_audio(const std::string& uniqu
     return std::nullopt;
 }
 
-std::optional<std::vector<std::int16_t>> MediaBridge::heard(const std::string& uniqueid) const {
+std::size_t MediaBridge::heard_bytes() const { return impl_->heard_samples * sizeof(std::int16_t); }
+
+Expected<std::vector<std::int16_t>, HeardMissing> MediaBridge::heard(const std::string& uniqueid) const {
     const auto known = impl_->party_of_call.find(uniqueid);
-    if (known == impl_->party_of_call.end()) return std::nullopt;
+    if (known == impl_->party_of_call.end())
+        return Unexpected(impl_->dropped_calls.contains(uniqueid) ? HeardMissing::dropped : HeardMissing::unknown);
     const auto party = impl_->parties.find(known->second);
-    if (party == impl_->parties.end()) return std::nullopt;
+    if (party == impl_->parties.end()) return Unexpected(HeardMissing::unknown);
     return std::vector<std::int16_t>(party->second.heard.begin(), party->second.heard.end());
 }
 

@@ -8,6 +8,8 @@
 // - Generated audio (music on hold, a simulated party's prompt or tone, silence frames while the far
 //   end is muted) is one frame per tick(): the IO shell calls tick() every 20 ms; the core has no clock.
 // - A simulated party decodes what it hears from agents and keeps the last heard_seconds of it.
+// - A call the engine marks recorded is mixed and encoded into Ogg Opus (recorder.hpp); the bytes
+//   go out for the IO shell to append to the call's file.
 // - A frame of a stream that is not the agent's current one, or one that does not parse, is dropped
 //   and counted; nothing a bar sends is fatal here.
 //
@@ -26,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +48,13 @@ struct MediaOutput {
     };
     std::vector<Sent> frames;
     std::vector<std::pair<MediaSocket, std::uint16_t>> closes;  // socket, WebSocket close code
+    // Bytes of recordings to append to their files (recorder.hpp), in order.
+    struct Recorded {
+        std::string uniqueid;
+        std::string bytes;
+        bool last = false;  // the call ended: the file is complete
+    };
+    std::vector<Recorded> recordings;
 };
 
 using server::PartyAudio;
@@ -60,15 +70,22 @@ struct BridgeCounters {
     std::uint64_t forwarded = 0;   // frames forwarded to agents
     std::uint64_t generated = 0;   // frames generated for agents (music on hold, parties, silence)
     std::uint64_t decoded = 0;     // frames simulated parties decoded
+    std::uint64_t recordings = 0;  // recordings started
 };
 
 // 16 kHz mono, what a simulated party keeps of what it heard (GET .../heard as WAV).
 inline constexpr int heard_rate = 16000;
 inline constexpr int heard_seconds = 120;
+// What all simulated parties together keep of what they heard, in bytes (16-bit samples), unless
+// ucsd is told otherwise (--heard-budget-mb): over it, the parties of the oldest ended calls are
+// forgotten first, then the oldest audio of the party that kept the most.
+inline constexpr std::size_t default_heard_budget_bytes = std::size_t{64} << 20;
+
+using server::HeardMissing;
 
 class MediaBridge {
 public:
-    explicit MediaBridge(SpeechRenderer speech = {});
+    explicit MediaBridge(SpeechRenderer speech = {}, std::size_t heard_budget_bytes = default_heard_budget_bytes);
     ~MediaBridge();
     MediaBridge(const MediaBridge&) = delete;
     MediaBridge& operator=(const MediaBridge&) = delete;
@@ -87,8 +104,11 @@ public:
     // The calls now (Engine::media_legs()): routes follow them; an agent whose call changed gets a
     // new stream.
     void set_legs(std::vector<media::BridgeLeg> legs);
+    // The calls being recorded (Call.recorded, Engine::recorded_calls()): each is recorded while it
+    // talks or is held, from its first talking moment until it leaves the legs.
+    void set_recorded(std::set<std::string> uniqueids);
     // One 20 ms period: a frame of generated audio to every agent that hears one, and silence into
-    // the ears of simulated parties whose agent is muted.
+    // the ears of simulated parties whose agent is muted; 20 ms more of every recording.
     void tick(MediaOutput& out);
 
     // Why `audio` cannot be played, if it cannot. Speech is rendered here (once per text, cached).
@@ -96,8 +116,10 @@ public:
     // What the simulated party of call `uniqueid` (its outside caller, or the outside number an agent
     // dialled) plays from now on; why not, if it cannot.
     std::optional<std::string> set_party_audio(const std::string& uniqueid, const PartyAudio& audio);
-    // What that party heard, 16 kHz mono; nullopt for a call no simulated party of which was seen.
-    [[nodiscard]] std::optional<std::vector<std::int16_t>> heard(const std::string& uniqueid) const;
+    // What that party heard, 16 kHz mono.
+    [[nodiscard]] Expected<std::vector<std::int16_t>, HeardMissing> heard(const std::string& uniqueid) const;
+    // Bytes all parties keep of what they heard now (at most the budget).
+    [[nodiscard]] std::size_t heard_bytes() const;
 
     [[nodiscard]] std::uint16_t stream_of(int user_id) const;
     [[nodiscard]] const BridgeCounters& counters() const { return counters_; }

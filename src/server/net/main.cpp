@@ -91,6 +91,8 @@ int serve(const net::Options& options) {
     server_config.dist_dir = options.dist_dir;
     server_config.crm_dir = options.www_dir / "examples" / "crm-demo";
     server_config.console_dir = options.www_dir / "src" / "server" / "console";
+    server_config.recordings_dir = options.data_dir / "recordings";
+    server_config.heard_budget_bytes = options.heard_budget_mb << 20;
     const std::size_t file_limit = net::raise_file_limit();
     const std::size_t capacity = net::connection_capacity(file_limit);
     server_config.max_connections = std::min(capacity, options.max_connections.value_or(capacity));

@@ -30,8 +30,9 @@ struct MediaHub::Timer {
     std::chrono::steady_clock::time_point next;
 };
 
-MediaHub::MediaHub(boost::asio::io_context& io, Engine& engine, media_bridge::SpeechRenderer speech)
-    : engine_(engine), bridge_(std::move(speech)), timer_(std::make_unique<Timer>(io)) {
+MediaHub::MediaHub(boost::asio::io_context& io, Engine& engine, media_bridge::SpeechRenderer speech,
+                   std::filesystem::path recordings_dir, std::size_t heard_budget_bytes)
+    : engine_(engine), bridge_(std::move(speech), heard_budget_bytes), recordings_(std::move(recordings_dir)), timer_(std::make_unique<Timer>(io)) {
     timer_->next = std::chrono::steady_clock::now() + tick_period;
     arm_timer();
 }
@@ -107,9 +108,9 @@ void MediaHub::play(const std::string& uniqueid, const PartyAudio& audio) {
     if (auto refused = bridge_.set_party_audio(uniqueid, audio)) log_line("media: " + *refused);
 }
 
-std::optional<std::string> MediaHub::heard_wav(const std::string& uniqueid) {
+Expected<std::string, HeardMissing> MediaHub::heard_wav(const std::string& uniqueid) {
     auto samples = bridge_.heard(uniqueid);
-    if (!samples) return std::nullopt;
+    if (!samples) return Unexpected(samples.error());
     return media_bridge::wav_file(*samples, media_bridge::heard_rate);
 }
 
@@ -124,6 +125,7 @@ void MediaHub::deliver(media_bridge::MediaOutput out) {
         if (it == connections_.end()) continue;
         if (auto connection = it->second.lock()) connection->close_after_flush(code);
     }
+    for (auto& recorded : out.recordings) recordings_.append(std::move(recorded.uniqueid), std::move(recorded.bytes));
 }
 
 void MediaHub::arm_timer() {
@@ -142,6 +144,7 @@ void MediaHub::on_timer() {
     try {
         if (++ticks_ % session_check_ticks == 0) close_ended_sessions();
         bridge_.set_legs(engine_.media_legs());
+        bridge_.set_recorded(engine_.recorded_calls());
         media_bridge::MediaOutput out;
         bridge_.tick(out);
         deliver(std::move(out));

@@ -7,8 +7,10 @@
 #include "server/api/rest_api.hpp"
 #include "server/engine/engine.hpp"
 #include "server/media/bridge.hpp"
+#include "server/net/recordings.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <span>
@@ -39,7 +41,10 @@ public:
 
 class MediaHub final : public SandboxAudio {
 public:
-    MediaHub(boost::asio::io_context& io, Engine& engine, media_bridge::SpeechRenderer speech);
+    // `recordings_dir`: where recorded calls are written (empty: nowhere).
+    MediaHub(boost::asio::io_context& io, Engine& engine, media_bridge::SpeechRenderer speech,
+             std::filesystem::path recordings_dir = {},
+             std::size_t heard_budget_bytes = media_bridge::default_heard_budget_bytes);
     ~MediaHub() override;
     MediaHub(const MediaHub&) = delete;
     MediaHub& operator=(const MediaHub&) = delete;
@@ -55,7 +60,9 @@ public:
     // SandboxAudio
     std::optional<std::string> prepare(const PartyAudio& audio) override;
     void play(const std::string& uniqueid, const PartyAudio& audio) override;
-    std::optional<std::string> heard_wav(const std::string& uniqueid) override;
+    Expected<std::string, HeardMissing> heard_wav(const std::string& uniqueid) override;
+
+    RecordingFiles& recordings() { return recordings_; }
 
 private:
     void deliver(media_bridge::MediaOutput out);
@@ -66,6 +73,7 @@ private:
     struct Timer;
     Engine& engine_;
     media_bridge::MediaBridge bridge_;
+    Recordings recordings_;
     std::unique_ptr<Timer> timer_;
     std::map<media_bridge::MediaSocket, std::weak_ptr<MediaConnection>> connections_;
     struct Attached {

@@ -125,6 +125,12 @@ Expected<Options, std::string> parse_options(const std::vector<std::string>& arg
                     return Unexpected(std::string("--rest-client wants ID:SECRET"));
                 options.rest_clients[v->substr(0, colon)] = v->substr(colon + 1);
             }
+        } else if (flag == "--heard-budget-mb") {
+            auto v = value();
+            if (!v) return Unexpected(v.error());
+            auto number = parse_count(flag, *v, 1, 65'536);
+            if (!number) return Unexpected(number.error());
+            options.heard_budget_mb = static_cast<std::size_t>(*number);
         } else if (flag == "--max-connections-per-address" || flag == "--max-failed-logins-per-user" ||
                    flag == "--max-failed-logins-per-address" || flag == "--failed-login-window") {
             auto v = value();
@@ -165,6 +171,8 @@ std::string usage(const std::string& program) {
                             come back and keep the agent and the call (default 5000)
   --max-connections N       hold at most N connections (default: what the file-descriptor limit allows,
                             raised to its hard limit at start-up); beyond them new ones get HTTP 503
+  --heard-budget-mb N       what all simulated parties keep of what they heard (GET .../heard), in MiB
+                            (default 64); the oldest ended calls' audio is dropped first (then 410)
   --max-connections-per-address N
                             open HTTP/WebSocket connections from one client address; one more gets
                             429 TOO_MANY_CONNECTIONS (default 256; 0: no cap)

@@ -35,6 +35,7 @@ struct Options {
     // For comparison and as a fallback: SQLite on the event loop, each write its own commit (ucsd
     // before group commit). Off: the store runs on its own thread and commits in batches.
     bool store_on_loop = false;
+    std::size_t heard_budget_mb = 64;  // what all simulated parties keep of what they heard
     bool help = false;
 };
 

@@ -99,6 +99,11 @@ WebResponse Router::handle(const WebRequest& request) {
         return api(request);
     }
 
+    if (path.starts_with("/recordings/")) {
+        if (request.method != "GET") return method_not_allowed(request.method, path, "GET, OPTIONS");
+        return api(request);
+    }
+
     if (is_websocket_path(path) || is_media_path(path)) {
         WebResponse response = json_error(426, "UPGRADE_REQUIRED", "this path takes WebSocket connections only");
         response.headers.emplace_back("Upgrade", "websocket");
@@ -158,6 +163,7 @@ WebResponse Router::api(const WebRequest& request) {
     engine_request.body = request.body;
     engine_request.authorization = request.authorization;
     engine_request.client_address = request.client_address;
+    engine_request.range = request.range;
     const HttpResponse answer = hub_.http(engine_request);
 
     WebResponse response;
@@ -165,6 +171,7 @@ WebResponse Router::api(const WebRequest& request) {
     response.headers.emplace_back("Content-Type", answer.raw ? answer.raw->content_type : "application/json; charset=utf-8");
     response.headers.emplace_back("Cache-Control", "no-store");  // bearer tokens and live state
     add_cors(response, request.origin);
+    if (answer.raw) response.headers.insert(response.headers.end(), answer.raw->headers.begin(), answer.raw->headers.end());
     response.body = std::make_shared<const std::string>(answer.raw ? answer.raw->bytes : boost::json::serialize(answer.body));
     response.durable_after = answer.durable_after;
     return response;

@@ -7,6 +7,7 @@
 //   /operator/<file>          the agent bar bundle (--dist), CORS and CORP for CRM origins
 //   /sandbox, /sandbox/<file> the sandbox console
 //   /api/..., /login/oauth2/token   the REST and sandbox API (src/server/api)
+//   /recordings/<uniqueid>    the api.recording service (src/server/api: its own auth, ranges)
 //   .../ws, .../media         WebSocket only (upgrades never get here)
 //   /, /<file>                the example CRM page
 //   anything else             404 JSON
@@ -33,6 +34,7 @@ struct WebRequest {
     std::string accept_encoding;
     std::string if_none_match;
     std::string client_address;
+    std::string range = {};  // the Range header (GET /recordings/...)
 };
 
 struct WebResponse {

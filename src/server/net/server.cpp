@@ -129,17 +129,21 @@ std::size_t connection_capacity(std::size_t file_limit) {
 struct Server::Impl {
     Impl(const ServerConfig& config, Engine& engine, RestApi& api)
         : hub(io, engine, api),
-          media(io, engine, media_bridge::espeak_renderer()),
+          media(io, engine, media_bridge::espeak_renderer(), config.recordings_dir, config.heard_budget_bytes),
           router(RouterConfig{config.dist_dir, config.crm_dir, config.console_dir}, hub),
           context{hub, media, router, config.allowed_origins},
           api_(api),
           limits(config.max_connections_per_address, config.max_connections) {
         api_.set_sandbox_audio(&media);
+        api_.set_recording_files(&media.recordings());
         if (config.cert_file && config.key_file) tls.emplace(make_tls_context(*config.cert_file, *config.key_file));
         listen(config.host, config.port);
     }
 
-    ~Impl() { api_.set_sandbox_audio(nullptr); }
+    ~Impl() {
+        api_.set_sandbox_audio(nullptr);
+        api_.set_recording_files(nullptr);
+    }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     Impl(Impl&&) = delete;

@@ -23,6 +23,8 @@ struct ServerConfig {
     std::filesystem::path dist_dir;            // /operator/
     std::filesystem::path crm_dir;             // /
     std::filesystem::path console_dir;         // /sandbox/
+    std::filesystem::path recordings_dir;      // recorded calls (docs/server.md, "Recordings"); empty: none
+    std::size_t heard_budget_bytes = std::size_t{64} << 20;  // all simulated parties' heard audio
     // Open connections (HTTP and WebSocket) held at most; beyond them a new one is answered 503 and
     // closed. The default is what a file-descriptor limit allows (connection_capacity).
     std::size_t max_connections = 1024;

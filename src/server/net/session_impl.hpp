@@ -513,6 +513,7 @@ private:
         web.origin = std::string(request[http::field::origin]);
         web.accept_encoding = std::string(request[http::field::accept_encoding]);
         web.if_none_match = std::string(request[http::field::if_none_match]);
+        web.range = std::string(request[http::field::range]);
         web.client_address = address_;
         WebResponse response = context_.router.handle(web);
         if (response.durable_after == 0) return reply(response, request.version(), request.keep_alive());

@@ -68,7 +68,9 @@ Directory demo_directory(Random& random) {
                  softphone(201), softphone(202), softphone(203), softphone(204)};
 
     d.queues = {
-        QueueRecord{QueueInfo{1, "Support", QueueType::incoming, "800100200"}, wrapup_seconds, ring_timeout_seconds},
+        // SANDBOX.md: Support's calls are recorded, the others' are not.
+        QueueRecord{QueueInfo{1, "Support", QueueType::incoming, "800100200"}, wrapup_seconds, ring_timeout_seconds,
+                    false, true},
         QueueRecord{QueueInfo{2, "Sales", QueueType::incoming, "800100300"}, wrapup_seconds, ring_timeout_seconds},
         QueueRecord{QueueInfo{3, "Callback campaign", QueueType::outgoing, std::nullopt}, wrapup_seconds,
                     ring_timeout_seconds},

@@ -179,6 +179,10 @@ ALTER TABLE memberships ADD COLUMN default_campaign INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE user_settings ADD COLUMN layout TEXT NOT NULL DEFAULT '[]';  -- JSON array of {name, url}
 )sql",
+    // 6: which queues' calls are recorded (QueueRecord::recorded).
+    R"sql(
+ALTER TABLE queues ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------
@@ -480,9 +484,9 @@ void SqliteStore::seed(const Directory& d) {
     for (const QueueRecord& q : d.queues) {
         run(*db_,
             "INSERT INTO queues (id, name, type, number, wrapup_seconds, ring_timeout_seconds,"
-            " ring_unattended_desk_phones) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " ring_unattended_desk_phones, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             q.info.id, q.info.name, static_cast<int>(q.info.type), q.info.number, q.wrapup_seconds,
-            q.ring_timeout_seconds, q.ring_unattended_desk_phones);
+            q.ring_timeout_seconds, q.ring_unattended_desk_phones, q.recorded);
     }
     for (const MembershipRecord& m : d.memberships) upsert_membership(*db_, m);
     for (const AuxReason& r : d.aux_reasons)
@@ -551,13 +555,14 @@ Directory SqliteStore::load() {
 
     SQLite::Statement queues(
         *db_,
-        "SELECT id, name, type, number, wrapup_seconds, ring_timeout_seconds, ring_unattended_desk_phones FROM queues"
+        "SELECT id, name, type, number, wrapup_seconds, ring_timeout_seconds, ring_unattended_desk_phones, recorded FROM queues"
         " ORDER BY id");
     while (queues.executeStep()) {
         d.queues.push_back(
             QueueRecord{QueueInfo{queues.getColumn(0).getInt(), queues.getColumn(1).getString(),
                                   queue_type(queues.getColumn(2).getInt()), optional_text(queues.getColumn(3))},
-                        queues.getColumn(4).getInt(), queues.getColumn(5).getInt(), flag(queues.getColumn(6))});
+                        queues.getColumn(4).getInt(), queues.getColumn(5).getInt(), flag(queues.getColumn(6)),
+                        flag(queues.getColumn(7))});
     }
 
     SQLite::Statement memberships(*db_,

@@ -1,0 +1,271 @@
+// Recording in ucsd (docs/media.md, "Recording"): the Ogg Opus page writer (CRC, lacing, granule
+// positions, OpusHead/OpusTags) read back by our own parser, a recorded call's audio decoded back and
+// its tones found, and the bridge's budget for what simulated parties heard.
+#include "media/opus_codec.hpp"
+#include "media/tone_detector.hpp"
+#include "server/media/bridge.hpp"
+#include "server/media/ogg_opus.hpp"
+#include "server/media/recorder.hpp"
+#include "support/engine_harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+namespace mb = ucs::server::media_bridge;
+namespace media = ucs::media;
+using ucs::server::agent_endpoint;
+
+namespace {
+
+std::span<const std::uint8_t> bytes_of(std::string_view text) {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+std::array<float, media::frame_samples> tone_frame(double frequency, std::size_t index) {
+    std::array<float, media::frame_samples> pcm{};
+    for (std::size_t i = 0; i < media::frame_samples; ++i) {
+        const double t = static_cast<double>(index * media::frame_samples + i) / media::sample_rate;
+        pcm[i] = 0.4F * static_cast<float>(std::sin(2 * std::numbers::pi * frequency * t));
+    }
+    return pcm;
+}
+
+std::vector<std::uint8_t> encoded(media::Encoder& encoder, const std::array<float, media::frame_samples>& pcm) {
+    std::vector<std::uint8_t> payload(media::max_payload_size);
+    auto size = encoder.encode(pcm, payload);
+    REQUIRE(size);
+    payload.resize(*size);
+    return payload;
+}
+
+// Every audio packet of an Ogg Opus file decoded in order, at 48 kHz, pre-skip dropped.
+std::vector<float> decode_file(const std::string& file) {
+    auto stream = mb::read_ogg(file);
+    INFO((stream ? std::string() : stream.error()));
+    REQUIRE(stream);
+    REQUIRE(stream->packets.size() >= 2);
+    auto head = mb::read_opus_head(stream->packets[0]);
+    REQUIRE(head);
+    REQUIRE(stream->packets[1].starts_with("OpusTags"));
+    auto decoder = media::Decoder::create();
+    REQUIRE(decoder);
+    std::vector<float> pcm;
+    for (std::size_t i = 2; i < stream->packets.size(); ++i) {
+        std::array<float, media::frame_samples> out{};
+        REQUIRE(decoder->decode(bytes_of(stream->packets[i]), out));
+        pcm.insert(pcm.end(), out.begin(), out.end());
+    }
+    pcm.erase(pcm.begin(), pcm.begin() + head->pre_skip);
+    return pcm;
+}
+
+}  // namespace
+
+TEST_CASE("ogg's crc is the unreflected crc-32 with polynomial 04c11db7 and no final xor", "[recording]") {
+    // CRC-32/CKSUM checks "123456789" as 0x765e7680 with a final xor of all ones; Ogg's has none.
+    CHECK(mb::ogg_crc(bytes_of("123456789")) == (0x765e7680U ^ 0xffffffffU));
+    CHECK(mb::ogg_crc({}) == 0);
+}
+
+TEST_CASE("an ogg opus file starts with OpusHead alone on a BOS page, then OpusTags, and ends with EOS", "[recording]") {
+    mb::OggOpusWriter writer(0x1234, mb::OpusHead{1, 312, 48000}, "ucsd");
+    std::string file = writer.headers();
+    const std::vector<std::uint8_t> packet(100, 0xAB);
+    for (int i = 0; i < 3; ++i) writer.add(packet, 960);
+    file += writer.flush();
+    writer.add(packet, 960);
+    file += writer.flush(true);
+
+    auto stream = mb::read_ogg(file);
+    INFO((stream ? std::string() : stream.error()));
+    REQUIRE(stream);
+    REQUIRE(stream->pages.size() == 4);
+    CHECK(stream->pages[0].flags == 0x02);
+    CHECK(stream->pages[0].granule == 0);
+    CHECK(stream->pages[1].flags == 0);
+    CHECK(stream->pages[1].granule == 0);
+    CHECK(stream->pages[2].granule == 3 * 960);  // samples decoded by the end of the page, pre-skip included
+    CHECK(stream->pages[3].flags == 0x04);
+    CHECK(stream->pages[3].granule == 4 * 960);
+    for (std::size_t i = 0; i < stream->pages.size(); ++i) {
+        CHECK(stream->pages[i].serial == 0x1234);
+        CHECK(stream->pages[i].sequence == i);
+    }
+    REQUIRE(stream->packets.size() == 6);
+    auto head = mb::read_opus_head(stream->packets[0]);
+    REQUIRE(head);
+    CHECK(head->channels == 1);
+    CHECK(head->pre_skip == 312);
+    CHECK(head->input_rate == 48000);
+    CHECK(stream->packets[0].size() == 19);
+    CHECK(stream->packets[1] == std::string("OpusTags\x04\0\0\0ucsd\0\0\0\0", 20));
+    CHECK(stream->packets[5] == std::string(packet.begin(), packet.end()));
+}
+
+TEST_CASE("a packet of a multiple of 255 bytes ends its lacing with a zero, and a flipped bit fails the crc",
+          "[recording]") {
+    mb::OggOpusWriter writer(7, mb::OpusHead{}, "x");
+    std::string file = writer.headers();
+    const std::vector<std::uint8_t> packet(510, 0x11);
+    writer.add(packet, 960);
+    writer.add(std::vector<std::uint8_t>(3, 0x22), 960);
+    const std::string audio = writer.flush(true);
+    CHECK(static_cast<unsigned char>(audio[26]) == 4);  // segments: 255, 255, 0, then 3
+    CHECK(static_cast<unsigned char>(audio[27 + 2]) == 0);
+    file += audio;
+    auto stream = mb::read_ogg(file);
+    REQUIRE(stream);
+    REQUIRE(stream->packets.size() == 4);
+    CHECK(stream->packets[2].size() == 510);
+    CHECK(stream->packets[3].size() == 3);
+    file[file.size() - 1] ^= 0x01;
+    auto broken = mb::read_ogg(file);
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error().find("CRC") != std::string::npos);
+}
+
+TEST_CASE("a tone encoded into an ogg opus file decodes back to the tone", "[recording]") {
+    auto encoder = media::Encoder::create();
+    REQUIRE(encoder);
+    mb::OggOpusWriter writer(1, mb::OpusHead{1, 312, 48000}, "ucsd");
+    std::string file = writer.headers();
+    for (std::size_t i = 0; i < 100; ++i) {
+        writer.add(encoded(*encoder, tone_frame(440, i)), 960);
+        if (writer.pending() == 50) file += writer.flush();
+    }
+    file += writer.flush(true);
+    const std::vector<float> pcm = decode_file(file);
+    REQUIRE(pcm.size() == 100 * 960 - 312);
+    CHECK(media::tone_share(std::span(pcm).subspan(media::sample_rate / 2, media::sample_rate / 2), media::sample_rate, 440) > 0.8);
+}
+
+TEST_CASE("a call recorder mixes both ends into one stream that holds each end's tone", "[recording]") {
+    auto recorder = mb::CallRecorder::create("call-9");
+    REQUIRE(recorder);
+    auto agent = media::Encoder::create();
+    auto caller = media::Encoder::create();
+    REQUIRE(agent);
+    REQUIRE(caller);
+    std::string file;
+    // One second the caller speaks (440 Hz), then one second the agent (1000 Hz).
+    for (std::size_t i = 0; i < 100; ++i) {
+        if (i < 50) recorder->said("trunk:1", encoded(*caller, tone_frame(440, i)));
+        else recorder->said("agent:1", encoded(*agent, tone_frame(1000, i)));
+        file += recorder->tick();
+    }
+    file += recorder->finish();
+    const std::vector<float> pcm = decode_file(file);
+    REQUIRE(pcm.size() > media::sample_rate * 19 / 10);
+    const auto first = std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2);
+    const auto second = std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2);
+    CHECK(media::tone_share(first, media::sample_rate, 440) > 0.8);
+    CHECK(media::tone_share(second, media::sample_rate, 1000) > 0.8);
+}
+
+TEST_CASE("the bridge records a recorded call from its first talking moment, both ways, and ends the file with the call",
+          "[recording]") {
+    mb::MediaBridge bridge;
+    mb::MediaOutput out;
+    REQUIRE_FALSE(bridge.set_party_audio("call-2", ucs::server::PartyAudio{ucs::server::PartyAudio::Kind::tone, 440, ""}));
+    bridge.attach(1, 11, out);
+    media::BridgeLeg leg;
+    leg.uniqueid = "call-2";
+    leg.caller = media::Endpoint{"trunk:SIP/trunk-00000001", true};
+    leg.callee = agent_endpoint(1);
+    leg.state = media::LegState::ringing;
+    bridge.set_legs({leg});
+    bridge.set_recorded({"call-2"});
+    for (int i = 0; i < 10; ++i) bridge.tick(out);
+    CHECK(out.recordings.empty());  // ringing: not recorded yet
+    leg.state = media::LegState::talking;
+    bridge.set_legs({leg});
+    auto agent = media::Encoder::create();
+    REQUIRE(agent);
+    const std::uint16_t stream = bridge.stream_of(1);
+    std::string file;
+    for (std::uint32_t i = 0; i < 100; ++i) {
+        if (i >= 50) {  // the agent speaks too in the second half
+            media::FrameHeader header;
+            header.stream = stream;
+            header.seq = i;
+            header.timestamp = i * 960;
+            auto frame = media::encode_frame(header, encoded(*agent, tone_frame(1000, i)));
+            REQUIRE(frame);
+            bridge.receive(11, *frame, out);
+        }
+        bridge.tick(out);
+    }
+    bridge.set_legs({});
+    bridge.tick(out);
+    REQUIRE_FALSE(out.recordings.empty());
+    CHECK(out.recordings.back().last);
+    for (const auto& chunk : out.recordings) {
+        CHECK(chunk.uniqueid == "call-2");
+        file += chunk.bytes;
+    }
+    CHECK(bridge.counters().recordings == 1);
+    const std::vector<float> pcm = decode_file(file);
+    REQUIRE(pcm.size() > media::sample_rate * 19 / 10);
+    const auto caller_only = std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2);
+    const auto both = std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2);
+    CHECK(media::tone_share(caller_only, media::sample_rate, 440) > 0.8);
+    CHECK(media::tone_share(both, media::sample_rate, 440) > 0.2);
+    CHECK(media::tone_share(both, media::sample_rate, 1000) > 0.2);
+}
+
+TEST_CASE("a call that is not recorded yields no recording bytes", "[recording]") {
+    mb::MediaBridge bridge;
+    mb::MediaOutput out;
+    media::BridgeLeg leg;
+    leg.uniqueid = "call-3";
+    leg.caller = media::Endpoint{"trunk:SIP/trunk-00000003", true};
+    leg.callee = agent_endpoint(1);
+    leg.state = media::LegState::talking;
+    bridge.set_legs({leg});
+    for (int i = 0; i < 60; ++i) bridge.tick(out);
+    bridge.set_legs({});
+    bridge.tick(out);
+    CHECK(out.recordings.empty());
+}
+
+TEST_CASE("simulated parties share one heard budget: the oldest ended call is dropped first and says so",
+          "[recording][media]") {
+    // Room for 3 s of 16 kHz audio over all parties.
+    constexpr std::size_t budget = std::size_t{3} * mb::heard_rate * sizeof(std::int16_t);
+    mb::MediaBridge bridge({}, budget);
+    mb::MediaOutput out;
+    auto call = [](const std::string& id, int agent) {
+        media::BridgeLeg leg;
+        leg.uniqueid = id;
+        leg.caller = media::Endpoint{"trunk:" + id, true};
+        leg.callee = agent_endpoint(agent);
+        leg.state = media::LegState::talking;
+        leg.callee_muted = true;  // the party hears 20 ms of silence per tick
+        return leg;
+    };
+    bridge.set_legs({call("old", 1)});
+    for (int i = 0; i < 50; ++i) bridge.tick(out);  // 1 s
+    bridge.set_legs({call("newer", 2)});            // "old" ended
+    for (int i = 0; i < 50; ++i) bridge.tick(out);
+    bridge.set_legs({call("live", 3)});             // "newer" ended
+    CHECK(bridge.heard("old"));
+    CHECK(bridge.heard_bytes() == 2 * mb::heard_rate * sizeof(std::int16_t));
+    for (int i = 0; i < 75; ++i) bridge.tick(out);  // 1.5 s more: over budget by 0.5 s
+    CHECK(bridge.heard_bytes() <= budget);
+    auto dropped = bridge.heard("old");
+    REQUIRE_FALSE(dropped);
+    CHECK(dropped.error() == mb::HeardMissing::dropped);
+    REQUIRE(bridge.heard("newer"));
+    CHECK(bridge.heard("newer")->size() == std::size_t{mb::heard_rate});
+    CHECK(bridge.heard("live")->size() == std::size_t{mb::heard_rate} * 3 / 2);
+    CHECK(bridge.heard("never").error() == mb::HeardMissing::unknown);
+    // Only live audio over the budget: the live party's oldest audio goes, the call keeps its newest.
+    for (int i = 0; i < 200; ++i) bridge.tick(out);
+    CHECK(bridge.heard_bytes() <= budget);
+    CHECK(bridge.heard("live"));
+}

@@ -8,6 +8,7 @@
 #include "media/tone_detector.hpp"
 #include "server/media/bridge.hpp"
 #include "support/engine_harness.hpp"
+#include "support/tone_frames.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,6 +20,7 @@
 
 namespace mb = ucs::server::media_bridge;
 namespace media = ucs::media;
+using ucs::test::tone_frame;
 using ucs::server::agent_endpoint;
 
 namespace {
@@ -77,15 +79,6 @@ std::vector<media::FrameView> frames_to(const mb::MediaOutput& out, mb::MediaSoc
         frames.push_back(*frame);
     }
     return frames;
-}
-
-std::array<float, media::frame_samples> tone_frame(double frequency, std::size_t index) {
-    std::array<float, media::frame_samples> pcm{};
-    for (std::size_t i = 0; i < media::frame_samples; ++i) {
-        const double t = static_cast<double>(index * media::frame_samples + i) / media::sample_rate;
-        pcm[i] = 0.4F * static_cast<float>(std::sin(2 * std::numbers::pi * frequency * t));
-    }
-    return pcm;
 }
 
 // The frames' audio decoded in order (silence frames as zeros).

@@ -7,6 +7,7 @@
 #include "server/media/ogg_opus.hpp"
 #include "server/media/recorder.hpp"
 #include "support/engine_harness.hpp"
+#include "support/tone_frames.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -18,21 +19,13 @@
 
 namespace mb = ucs::server::media_bridge;
 namespace media = ucs::media;
+using ucs::test::tone_frame;
 using ucs::server::agent_endpoint;
 
 namespace {
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
-std::array<float, media::frame_samples> tone_frame(double frequency, std::size_t index) {
-    std::array<float, media::frame_samples> pcm{};
-    for (std::size_t i = 0; i < media::frame_samples; ++i) {
-        const double t = static_cast<double>(index * media::frame_samples + i) / media::sample_rate;
-        pcm[i] = 0.4F * static_cast<float>(std::sin(2 * std::numbers::pi * frequency * t));
-    }
-    return pcm;
 }
 
 std::vector<std::uint8_t> encoded(media::Encoder& encoder, const std::array<float, media::frame_samples>& pcm) {

@@ -117,6 +117,7 @@ class Client {
   }
 
   #closed() {
+    this.closed = true;
     for (const { reject: r } of this.pending.values()) r(new Error('closed'));
     this.pending.clear();
   }
@@ -218,6 +219,30 @@ async function openSessions(url, count, parallel = 200) {
   return clients;
 }
 
+// Every client pings once per heartbeat_ms, spread evenly over the period as independent bars' would be
+// (ucsd closes a connection that stays silent); `onRtt` gets each round trip. Returns a stop function.
+function keepAlive(clients, onRtt = () => {}) {
+  const heartbeat = clients[0].hello.heartbeat_ms;
+  const timers = clients.map((c, i) => {
+    const beat = async () => {
+      const t0 = performance.now();
+      try {
+        await c.request('ping');
+        onRtt(performance.now() - t0);
+      } catch {
+        // closed: the caller counts what is missing
+      }
+    };
+    let interval;
+    const start = setTimeout(() => {
+      beat();
+      interval = setInterval(beat, heartbeat);
+    }, (i * heartbeat) / clients.length);
+    return () => { clearTimeout(start); clearInterval(interval); };
+  });
+  return () => timers.forEach((stop) => stop());
+}
+
 async function idle(binary, sessions, windowSeconds) {
   const ucsd = await startUcsd(binary);
   const url = `ws://127.0.0.1:${ucsd.port}/ws`;
@@ -226,26 +251,9 @@ async function idle(binary, sessions, windowSeconds) {
     const base = procStats(ucsd.child.pid);
     const clients = await openSessions(url, sessions);
     const heartbeat = clients[0].hello.heartbeat_ms;
-    // Heartbeats spread evenly over one period, as independent bars' would be.
     const rtts = [];
     let measuring = false;
-    const timers = clients.map((c, i) => {
-      const beat = async () => {
-        const t0 = performance.now();
-        try {
-          await c.request('ping');
-          if (measuring) rtts.push(performance.now() - t0);
-        } catch {
-          // closed: counted as missing pings below
-        }
-      };
-      let interval;
-      const start = setTimeout(() => {
-        beat();
-        interval = setInterval(beat, heartbeat);
-      }, (i * heartbeat) / clients.length);
-      return () => { clearTimeout(start); clearInterval(interval); };
-    });
+    const stopHeartbeats = keepAlive(clients, (rtt) => { if (measuring) rtts.push(rtt); });
     await sleep(heartbeat); // every session has pinged once; allocations settle
     measuring = true;
     const before = procStats(ucsd.child.pid);
@@ -254,7 +262,7 @@ async function idle(binary, sessions, windowSeconds) {
     const after = procStats(ucsd.child.pid);
     const elapsed = (performance.now() - t0) / 1000;
     measuring = false;
-    timers.forEach((stop) => stop());
+    stopHeartbeats();
     for (const c of clients) c.close();
     const cpu = (100 * (after.cpu - before.cpu)) / elapsed;
     return [
@@ -300,13 +308,17 @@ async function fanout(binary, mirrors, seconds) {
     await driver.request('identifier', { identifier: '101' });
     await Promise.all(clients.map((c) => c.request('provision')));
     await driver.request('changeStatus', { status: 'READY' });
+    const stopHeartbeats = keepAlive(clients);
     await sleep(500);
     const start = procStats(ucsd.child.pid);
     const events0 = clients.reduce((n, c) => n + c.events, 0);
     const rings = [];
     const t0 = performance.now();
     let calls = 0;
+    // RSS once a minute: over a long run (--fanout=600) it shows whether the replay buffers stay bounded.
+    const rssByMinute = [start.rss];
     while (performance.now() - t0 < seconds * 1000) {
+      if (performance.now() - t0 >= rssByMinute.length * 60_000) rssByMinute.push(procStats(ucsd.child.pid).rss);
       const ringing = driver.waitEvent('call.ringing');
       const tr = performance.now();
       const { uniqueid } = await rest(base, token, 'POST', '/api/v1.0/sandbox/calls', { from: '+420777123456', queue: 1 });
@@ -326,12 +338,16 @@ async function fanout(binary, mirrors, seconds) {
     const end = procStats(ucsd.child.pid);
     const delivered = clients.reduce((n, c) => n + c.events, 0) - events0;
     const cpu = end.cpu - start.cpu;
+    stopHeartbeats();
+    const open = clients.filter((c) => !c.closed).length;
     for (const c of clients) c.close();
+    if (open < clients.length) throw new Error(`fanout: ${clients.length - open} of ${clients.length} sessions were closed during the run`);
     return [
       { bench: `fanout ${mirrors}`, metric: 'events delivered / s', value: `${Math.round(delivered / elapsed)}`, note: `${delivered} events, ${calls} calls in ${elapsed.toFixed(0)} s` },
       { bench: `fanout ${mirrors}`, metric: 'events / CPU-second', value: `${Math.round(delivered / cpu)}`, note: `${((1e6 * cpu) / delivered).toFixed(1)} us of ucsd CPU per event` },
       { bench: `fanout ${mirrors}`, metric: 'ring p50 / p99', value: `${percentile(rings, 50).toFixed(1)} / ${percentile(rings, 99).toFixed(1)} ms`, note: 'sandbox POST -> call.ringing at the driver' },
       { bench: `fanout ${mirrors}`, metric: 'RSS', value: `${(start.rss / 1e6).toFixed(1)} -> ${(end.rss / 1e6).toFixed(1)} MB`, note: `+${Math.round((end.rss - start.rss) / mirrors)} B per mirror; load ${load()}` },
+      ...(rssByMinute.length > 2 ? [{ bench: `fanout ${mirrors}`, metric: 'RSS at each minute', value: `${rssByMinute.map((r) => (r / 1e6).toFixed(1)).join(' ')} MB`, note: `peak ${(Math.max(...rssByMinute, end.rss) / 1e6).toFixed(1)} MB` }] : []),
     ];
   } finally {
     await ucsd.stop();

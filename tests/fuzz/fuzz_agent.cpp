@@ -191,7 +191,7 @@ private:
                                   json::serialize(settle->value));
             }
             if (const auto* send = std::get_if<agent::SendFrame>(&effect))
-                fuzz::require_json(send->text, "a frame the bar sends");
+                fuzz::require_json_text(send->text, "a frame the bar sends");
         }
     }
 

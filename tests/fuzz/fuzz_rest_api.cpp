@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     server::Output out;
     const server::HttpResponse response = world.api.handle(request, world.now, out);
-    for (const auto& frame : out.frames) fuzz::require_json(frame.frame.text(), "a frame ucsd sends after a REST request");
+    for (const auto& frame : out.frames) fuzz::require_json_text(frame.frame.text(), "a frame ucsd sends after a REST request");
     fuzz::require(response.status >= 200 && response.status < 500, "the REST API answers with a 5xx",
                   request.method + " " + request.target + " -> " + std::to_string(response.status));
     const std::string body = json::serialize(response.body);
@@ -93,6 +93,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     world.now += 500;
     server::Output ticked = world.engine.tick(world.now);
-    for (const auto& frame : ticked.frames) fuzz::require_json(frame.frame.text(), "a frame ucsd sends on a timer");
+    for (const auto& frame : ticked.frames) fuzz::require_json_text(frame.frame.text(), "a frame ucsd sends on a timer");
     return 0;
 }

@@ -328,6 +328,24 @@ TEST_CASE_METHOD(AgentsTalking, "two agents in a new call each get a silence fra
     CHECK(forwarded[0].header.seq == to_bob[0].header.seq + 1);
 }
 
+TEST_CASE_METHOD(AgentsTalking, "every input moves the engine's input count and reading the calls does not, so the bridge "
+                                 "re-reads them only after a change",
+                 "[media][server]") {
+    const std::uint64_t at_start = h.engine().inputs_taken();
+    (void)h.engine().media_legs();
+    (void)h.engine().recorded_calls();
+    CHECK(h.engine().inputs_taken() == at_start);
+    alice.ok(method::hold);  // a frame
+    const std::uint64_t after_hold = h.engine().inputs_taken();
+    CHECK(after_hold > at_start);
+    h.tick_at(h.now() + 1);  // a timer
+    CHECK(h.engine().inputs_taken() > after_hold);
+    // What the bridge re-reads after the count moved is the changed call.
+    const auto legs = h.engine().media_legs();
+    REQUIRE(legs.size() == 1);
+    CHECK(legs[0].state == media::LegState::held);
+}
+
 TEST_CASE_METHOD(AgentsTalking, "the engine's hold plays music to the held agent and nothing to the holder",
                  "[media][server]") {
     alice.ok(method::hold);

@@ -63,6 +63,7 @@ class OutputScope {
 public:
     OutputScope(Engine::Impl& impl, Output& out, Millis now) : slot_(impl.out) {
         slot_ = &out;
+        ++impl.inputs_taken;
         impl.now = std::max(impl.now, now);  // time never runs backwards inside the engine
         impl.store_wait = 0;  // no frame of this input waits for a write of an earlier one
     }
@@ -484,6 +485,8 @@ Output Engine::tick(Millis now) {
 }
 
 std::optional<Millis> Engine::next_deadline() const { return impl_->next_deadline(); }
+
+std::uint64_t Engine::inputs_taken() const { return impl_->inputs_taken; }
 
 const EngineConfig& Engine::config() const { return impl_->config; }
 

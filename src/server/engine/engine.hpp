@@ -241,6 +241,10 @@ public:
     [[nodiscard]] std::vector<media::BridgeLeg> media_legs() const;
     // The live calls that are recorded (Call.recorded): the bridge records exactly these.
     [[nodiscard]] std::set<std::string> recorded_calls() const;
+    // How many inputs (connects, frames, disconnects, ticks, commands) the engine has taken. Nothing
+    // the engine holds changes between two inputs, so while this stands still the bridge need not
+    // read the calls again.
+    [[nodiscard]] std::uint64_t inputs_taken() const;
     // May this user hear the recording of call `uniqueid` (core/rules/recording.hpp)? Reads the
     // call's history rows, so it also answers for calls that ended before a restart.
     [[nodiscard]] bool may_hear_recording(int user_id, const std::string& uniqueid) const;

@@ -103,6 +103,7 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     int next_call_id = 1;
     mutable std::uint32_t next_channel = 1;  // channel names are cosmetic; const renderers may draw them
     Output* out = nullptr;  // where the current operation's frames go
+    std::uint64_t inputs_taken = 0;  // Engine::inputs_taken()
     std::vector<Frame> pending_replay;  // events session.resume replays after its result
     // The store's newest write that the current input's later frames acknowledge: they carry its
     // ticket, so the shell sends them only once it is durable (store.hpp). 0 at every input.

@@ -59,8 +59,9 @@ void MediaHub::receive_text(media_bridge::MediaSocket id, std::string_view text)
     }
     auto request = media_bridge::read_attach(text, engine_);
     if (!request) return connection->send_text(std::move(request).error());
-    // The routes as they are now, so the answer's stream is the current call's.
-    bridge_.set_legs(engine_.media_legs());
+    // The routes as they are now, so the answer's stream is the current call's; the new listener
+    // follows its call from here.
+    read_calls();
     media_bridge::MediaOutput out;
     const std::uint16_t stream = bridge_.attach(request->user_id, id, out);
     attached_[id] = Attached{request->session, request->user_id};
@@ -128,6 +129,12 @@ void MediaHub::deliver(media_bridge::MediaOutput out) {
     for (auto& recorded : out.recordings) recordings_.append(std::move(recorded.uniqueid), std::move(recorded.bytes));
 }
 
+void MediaHub::read_calls() {
+    bridge_.set_legs(engine_.media_legs());
+    bridge_.set_recorded(engine_.recorded_calls());
+    calls_read_at_ = engine_.inputs_taken();
+}
+
 void MediaHub::arm_timer() {
     if (stopping_) return;
     timer_->timer.expires_at(timer_->next);
@@ -143,8 +150,7 @@ void MediaHub::on_timer() {
     if (now - timer_->next > max_lag) timer_->next = now + tick_period;
     try {
         if (++ticks_ % session_check_ticks == 0) close_ended_sessions();
-        bridge_.set_legs(engine_.media_legs());
-        bridge_.set_recorded(engine_.recorded_calls());
+        if (calls_read_at_ != engine_.inputs_taken()) read_calls();
         media_bridge::MediaOutput out;
         bridge_.tick(out);
         deliver(std::move(out));

@@ -66,6 +66,7 @@ public:
 
 private:
     void deliver(media_bridge::MediaOutput out);
+    void read_calls();
     void close_ended_sessions();
     void arm_timer();
     void on_timer();
@@ -82,6 +83,9 @@ private:
     };
     std::map<media_bridge::MediaSocket, Attached> attached_;  // what each attached socket was attached with
     int ticks_ = 0;
+    // engine_.inputs_taken() when the bridge last read the calls: a tick without an input since
+    // reads nothing (it was every call, 50 times a second, however many were talking).
+    std::optional<std::uint64_t> calls_read_at_;
     media_bridge::MediaSocket next_id_ = 1;
     bool stopping_ = false;
 };

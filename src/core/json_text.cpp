@@ -94,6 +94,37 @@ struct ValueBuilder {
 };
 
 }  // namespace
+}  // namespace ucs
+
+// Boost.JSON's write_some resumes a parse that an earlier call suspended (more = true), which builds a
+// second copy of the whole parser (every parse_* with StackEmpty false). parse_json parses a whole
+// text in one call on a fresh parser, so its write_some starts every parse afresh: the resuming copy
+// is never built (bench/README.md, "What the bytes are"). Otherwise as Boost 1.81's write_some.
+template <>
+std::size_t boost::json::basic_parser<ucs::ValueBuilder>::write_some(bool more, const char* data, std::size_t size,
+                                                                     error_code& ec) {
+    BOOST_ASSERT(more == false && st_.empty() && !done_);  // one whole text per parser
+    more_ = more;
+    end_ = data + size;
+    depth_ = opt_.max_depth;
+    const char* p = data;
+    if (h_.on_document_begin(ec_)) {
+        p = parse_document(data, std::true_type());
+        if (p != sentinel()) {
+            done_ = true;
+            h_.on_document_end(ec_);
+        } else {
+            if (!ec_) {
+                BOOST_JSON_FAIL(ec_, error::incomplete);
+            }
+            p = end_;
+        }
+    }
+    ec = ec_;
+    return static_cast<std::size_t>(p - data);
+}
+
+namespace ucs {
 
 json::value parse_json(std::string_view text, boost::system::error_code& ec, const json::parse_options& options) {
     json::basic_parser<ValueBuilder> parser(options);

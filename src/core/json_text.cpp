@@ -4,7 +4,6 @@
 #include <boost/json/value_stack.hpp>
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 namespace ucs {
@@ -13,8 +12,8 @@ namespace {
 namespace json = boost::json;
 
 // Builds the value exactly as json::parser does (on a value_stack), except for fractional numbers,
-// which are converted from their text by strtod (correctly rounded in glibc and in musl, under wasm)
-// and refused when no double holds them.
+// which are converted from their text by decimal_to_double (correctly rounded) and refused when no
+// double holds them.
 struct ValueBuilder {
     static constexpr std::size_t max_object_size = json::object::max_size();
     static constexpr std::size_t max_array_size = json::array::max_size();
@@ -71,7 +70,7 @@ struct ValueBuilder {
     }
     bool on_double(double, json::string_view s, json::error_code& ec) {
         number.append(s.data(), s.size());
-        const double exact = std::strtod(number.c_str(), nullptr);
+        const double exact = decimal_to_double(number);
         number.clear();
         // Boost.JSON reads 1e400 as infinity and writes it back as "Infinity", which is not JSON.
         if (!std::isfinite(exact)) {

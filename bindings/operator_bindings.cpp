@@ -169,6 +169,10 @@ EM_JS(void, ucs_engine_bug, (const char* what), {
     throw new Error(message);
 });
 
+// A JSON number with a fraction or an exponent (ucs::decimal_to_double, src/core/json_text.hpp):
+// Number() rounds to the nearest double, as strtod does natively, and gives Infinity past the largest.
+EM_JS(double, ucs_decimal_to_double, (const char* text), { return Number(UTF8ToString(text)); });
+
 // ---- small helpers ----
 
 agent::Millis now() {
@@ -671,6 +675,12 @@ void media_owner(bool owner) {
 }
 
 }  // namespace
+
+namespace ucs {
+double decimal_to_double(const std::string& text) {
+    return ucs_decimal_to_double(text.c_str());
+}
+}  // namespace ucs
 
 // What would have been an exception (Boost.JSON's value::at on a missing key, say) is a bug: the
 // page hears of it and the bar carries on with the next event.

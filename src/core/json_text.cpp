@@ -4,7 +4,6 @@
 #include <boost/json/value_stack.hpp>
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 namespace ucs {
@@ -13,8 +12,8 @@ namespace {
 namespace json = boost::json;
 
 // Builds the value exactly as json::parser does (on a value_stack), except for fractional numbers,
-// which are converted from their text by strtod (correctly rounded in glibc and in musl, under wasm)
-// and refused when no double holds them.
+// which are converted from their text by decimal_to_double (correctly rounded) and refused when no
+// double holds them.
 struct ValueBuilder {
     static constexpr std::size_t max_object_size = json::object::max_size();
     static constexpr std::size_t max_array_size = json::array::max_size();
@@ -71,7 +70,7 @@ struct ValueBuilder {
     }
     bool on_double(double, json::string_view s, json::error_code& ec) {
         number.append(s.data(), s.size());
-        const double exact = std::strtod(number.c_str(), nullptr);
+        const double exact = decimal_to_double(number);
         number.clear();
         // Boost.JSON reads 1e400 as infinity and writes it back as "Infinity", which is not JSON.
         if (!std::isfinite(exact)) {
@@ -94,6 +93,37 @@ struct ValueBuilder {
 };
 
 }  // namespace
+}  // namespace ucs
+
+// Boost.JSON's write_some resumes a parse that an earlier call suspended (more = true), which builds a
+// second copy of the whole parser (every parse_* with StackEmpty false). parse_json parses a whole
+// text in one call on a fresh parser, so its write_some starts every parse afresh: the resuming copy
+// is never built (bench/README.md, "What the bytes are"). Otherwise as Boost 1.81's write_some.
+template <>
+std::size_t boost::json::basic_parser<ucs::ValueBuilder>::write_some(bool more, const char* data, std::size_t size,
+                                                                     error_code& ec) {
+    BOOST_ASSERT(more == false && st_.empty() && !done_);  // one whole text per parser
+    more_ = more;
+    end_ = data + size;
+    depth_ = opt_.max_depth;
+    const char* p = data;
+    if (h_.on_document_begin(ec_)) {
+        p = parse_document(data, std::true_type());
+        if (p != sentinel()) {
+            done_ = true;
+            h_.on_document_end(ec_);
+        } else {
+            if (!ec_) {
+                BOOST_JSON_FAIL(ec_, error::incomplete);
+            }
+            p = end_;
+        }
+    }
+    ec = ec_;
+    return static_cast<std::size_t>(p - data);
+}
+
+namespace ucs {
 
 json::value parse_json(std::string_view text, boost::system::error_code& ec, const json::parse_options& options) {
     json::basic_parser<ValueBuilder> parser(options);

@@ -10,11 +10,18 @@
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace ucs {
 
 boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
                               const boost::json::parse_options& options = {});
+
+// A JSON number with a fraction or an exponent (JSON's number syntax), correctly rounded to the nearest
+// double; infinity when it is too large for one. strtod natively (json_number.cpp); in the bar's
+// wasm the browser's Number() (bindings/operator_bindings.cpp), which rounds the same way without
+// linking musl's strtod and its software long double arithmetic.
+double decimal_to_double(const std::string& text);
 
 }  // namespace ucs

@@ -265,6 +265,24 @@ test('a queue call: answer, hangup and setAccountCode work in READY', { timeout:
     assert.ok(JSON.stringify(history).includes(uniqueid), 'the call is in the history');
   }));
 
+test('numbers in call data reach the CRM as the very doubles the server was given', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    await bar.open(barPage(env, { options: { headless: true, identifyIP: true } }));
+    await bar.ready('agent1');
+    await bar.ok('changeStatus', 'READY');
+    await bar.wait('onStateChange', { where: { status: 'READY' } });
+
+    // Long, tiny, huge and subnormal numbers: the bar's wasm reads them with the browser's Number()
+    // (bindings/operator_bindings.cpp, decimal_to_double), ucsd with strtod; both must give the very double.
+    const numbers = [0.1, 0.30000000000000004, 3.6922337203685478e22, 123456789012345.67, 2.2250738585072014e-308,
+      1.7976931348623157e308, 5e-324, -1.5e-7, 9007199254740993];
+    const uniqueid = await env.ucsd.ringQueue({ queue: 1, data: { numbers } });
+    const [ringing] = await bar.wait('onCallRinging', { where: { uniqueid } });
+    assert.deepEqual(ringing.args[0].data.numbers, numbers);
+    await env.ucsd.farEndHangup(uniqueid); // not left ringing for the next test's agent
+    await bar.wait('onCallHangup', { where: { uniqueid } });
+  }));
+
 test('callbacks get this === ucsOperator; callbacks that throw or reject do not break the bar', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, async (bar) => {
     const throwing = ['onConnect', 'onCredentials', 'onUser', 'onIdentifier', 'onDevice', 'onReady', 'onStateChange',

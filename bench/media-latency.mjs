@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readyOnSoftphone } from '../tests/e2e/support/call-audio.mjs';
+import { readyOnPhone } from '../tests/e2e/support/call-audio.mjs';
 import { Bar, CrmServer, Ucsd, fakeMicrophoneArgs, launchBrowser, requireBundle } from '../tests/e2e/support/harness.mjs';
 import { writeToneWav } from '../tests/e2e/support/tones.mjs';
 import { benchUcsd, isMain, machine, ms, option, percentile, printTable } from './lib.mjs';
@@ -47,7 +47,7 @@ export async function measure({ rounds = option('rounds', 20) } = {}) {
   try {
     const open = async (user, line) => {
       const context = await browser.newContext();
-      return readyOnSoftphone(new Bar(env, context, await context.newPage(), quiet), env, user, line);
+      return readyOnPhone(new Bar(env, context, await context.newPage(), quiet), env, user, line);
     };
     const a = await open('agent1', '201');
     const b = await open('agent2', '202');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as audio from './support/call-audio.mjs';
-import { mediaStats, played, playsNothing, playsTone, readyOnSoftphone, until } from './support/call-audio.mjs';
+import { mediaStats, played, playsNothing, playsTone, readyOnPhone, until } from './support/call-audio.mjs';
 import { TEST_TIMEOUT_MS, e2eSuite, fakeMicrophoneArgs, freshSsoToken, outage, withBar } from './support/harness.mjs';
 import { goertzel, writeToneWav } from './support/tones.mjs';
 
@@ -45,7 +45,7 @@ async function endAllCalls() {
 // agent1 READY on `line` with a connected queue call (from a caller playing 440 Hz on softphones).
 async function answered(bar, { line = '201', queue = 2, options = {}, headers = {}, apiPort } = {}) {
   await endAllCalls();
-  await readyOnSoftphone(bar, env, 'agent1', line, { options, headers, apiPort });
+  await readyOnPhone(bar, env, 'agent1', line, { options, headers, apiPort });
   const { uniqueid } = await env.ucsd.rest('POST', '/api/v1.0/sandbox/calls',
     { from: '+420777123456', queue, audio: { tone: CALLER_HZ } });
   await bar.wait('onCallRinging', { where: { uniqueid } });
@@ -197,8 +197,8 @@ const heardSeconds = async (uniqueid) => { const h = await heard(uniqueid); retu
 test('agent to agent: agent1 on softphone 201 calls agent2 on 202 and each page plays the other\'s microphone', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
     await endAllCalls();
-    await readyOnSoftphone(bar1, env, 'agent1', '201');
-    await readyOnSoftphone(bar2, env, 'agent2', '202');
+    await readyOnPhone(bar1, env, 'agent1', '201');
+    await readyOnPhone(bar2, env, 'agent2', '202');
     const { uniqueid } = await bar1.ok('dial', '202');
     await bar2.wait('onCallRinging');
     await bar2.ok('answer');
@@ -216,7 +216,7 @@ test('agent to agent: agent1 on softphone 201 calls agent2 on 202 and each page 
 
 test('a consultation: the held caller hears neither agent while they hear each other; after finishTransfer the caller and agent2 hear each other and agent1 nothing', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
-    await readyOnSoftphone(bar2, env, 'agent2', '202'); // not in queue 2: the caller goes to agent1
+    await readyOnPhone(bar2, env, 'agent2', '202'); // not in queue 2: the caller goes to agent1
     const uniqueid = await answered(bar1);
     await until('the caller\'s 440 Hz at agent1', async () => playsTone(await played(bar1), CALLER_HZ));
 

@@ -60,10 +60,10 @@ export async function until(what, check, timeoutMs = 5_000) {
   throw new Error(`waited ${timeoutMs} ms for ${what}${last && last !== false ? `: ${JSON.stringify(last)}` : ''}`);
 }
 
-// Opens a headless bar for `user` and pairs softphone `line`; then READY (the ACD offers it calls)
+// Opens a headless bar for `user` and pairs phone `line` (201..204 are softphones); then READY (the ACD offers it calls)
 // unless `ready` is false.
 //   options  more window.ucsOperator parameters; headers, apiPort as barPage's
-export async function readyOnSoftphone(bar, env, user, line, { options = {}, headers = {}, apiPort, ready = true } = {}) {
+export async function readyOnPhone(bar, env, user, line, { options = {}, headers = {}, apiPort, ready = true } = {}) {
   await bar.open(barPage(env, { options: { headless: true, ...CONSTRAINTS, ...options }, headers, apiPort }));
   await bar.ready(user, line);
   if (ready) {

@@ -60,16 +60,14 @@ export async function until(what, check, timeoutMs = 5_000) {
   throw new Error(`waited ${timeoutMs} ms for ${what}${last && last !== false ? `: ${JSON.stringify(last)}` : ''}`);
 }
 
-// Opens a headless bar for `user` and pairs phone `line` (201..204 are softphones); then READY (the ACD offers it calls)
-// unless `ready` is false.
+// Opens a headless bar for `user`, pairs phone `line` (201..204 are softphones) and goes READY (the
+// ACD offers it calls).
 //   options  more window.ucsOperator parameters; headers, apiPort as barPage's
-export async function readyOnPhone(bar, env, user, line, { options = {}, headers = {}, apiPort, ready = true } = {}) {
+export async function readyOnPhone(bar, env, user, line, { options = {}, headers = {}, apiPort } = {}) {
   await bar.open(barPage(env, { options: { headless: true, ...CONSTRAINTS, ...options }, headers, apiPort }));
   await bar.ready(user, line);
-  if (ready) {
-    await bar.ok('changeStatus', 'READY');
-    await bar.wait('onStateChange', { where: { status: 'READY' } });
-  }
+  await bar.ok('changeStatus', 'READY');
+  await bar.wait('onStateChange', { where: { status: 'READY' } });
   return bar;
 }
 

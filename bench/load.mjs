@@ -27,16 +27,16 @@ import { benchUcsd, isMain, percentile, printTable } from './lib.mjs';
 
 const SSO_SECRET = 'demo-sso-secret';
 const TICKS = 100; // USER_HZ for /proc/<pid>/stat
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function listOption(name, fallback) {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? arg.slice(name.length + 3).split(',').map(Number) : fallback;
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+export const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function procStats(pid) {
+export function procStats(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime, seconds
@@ -49,7 +49,7 @@ function procStats(pid) {
 const listenPort = listOption('port', [0])[0];
 
 // Starts `ucsd --demo` on `listenPort` in a fresh data directory (or `data`, kept); resolves when it prints its port.
-async function startUcsd(binary, { data: given, args = [] } = {}) {
+export async function startUcsd(binary, { data: given, args = [] } = {}) {
   const data = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-load-'));
   // All the load comes from one address: no per-address cap.
   const child = spawn(binary, ['--demo', '--listen', `127.0.0.1:${listenPort}`, '--data', data, '--max-connections-per-address', '0', ...args],
@@ -79,7 +79,7 @@ async function startUcsd(binary, { data: given, args = [] } = {}) {
 
 // One JSON-RPC client over a minimal WebSocket client on a raw TCP socket: thousands of undici
 // WebSockets would make this process, not ucsd, the bottleneck the figures measure.
-class Client {
+export class Client {
   constructor(url) {
     this.url = new URL(url);
     this.nextId = 1;
@@ -149,7 +149,8 @@ class Client {
           this.#frame(Buffer.concat(this.fragments).toString());
           this.fragments = null;
         }
-      } else if (opcode === 0x9) this.#write(0xa, payload);
+      } else if (opcode === 0x2) this.onBinary?.(payload); // a media frame (bench/media-load.mjs)
+      else if (opcode === 0x9) this.#write(0xa, payload);
       else if (opcode === 0x8) this.socket.end();
     }
   }
@@ -179,6 +180,18 @@ class Client {
     for (const l of this.listeners) l(msg.method, msg.params);
   }
 
+  // A binary message under 126 bytes (a media frame), in one write. Its masking key is zero: the
+  // server unmasks whatever the key is, and this client is the bench's load, so it skips the XOR.
+  sendBinary(bytes) {
+    if (bytes.length >= 126) return this.#write(0x2, bytes);
+    const frame = Buffer.allocUnsafe(6 + bytes.length);
+    frame[0] = 0x82;
+    frame[1] = 0x80 | bytes.length;
+    frame.writeUInt32BE(0, 2);
+    bytes.copy(frame, 6);
+    return this.socket.write(frame);
+  }
+
   request(method, params = {}) {
     const id = this.nextId++;
     this.#write(0x1, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method, params })));
@@ -204,7 +217,7 @@ class Client {
 }
 
 // Opens `count` sessions (hello each), `parallel` handshakes at a time.
-async function openSessions(url, count, parallel = 200) {
+export async function openSessions(url, count, parallel = 200) {
   const clients = [];
   let next = 0;
   async function worker() {
@@ -275,13 +288,13 @@ async function idle(binary, sessions, windowSeconds) {
   }
 }
 
-function ssoToken(username, timestamp) {
+export function ssoToken(username, timestamp) {
   const tail = `${username}${timestamp}`;
   const digest = crypto.createHash('sha1').update(SSO_SECRET + tail, 'utf8').digest();
   return Buffer.concat([digest, Buffer.from(tail, 'utf8')]).toString('base64');
 }
 
-async function rest(base, token, method, url, body) {
+export async function rest(base, token, method, url, body) {
   const response = await fetch(`${base}${url}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -354,9 +367,11 @@ async function fanout(binary, mirrors, seconds) {
   }
 }
 
-// A demo database with `agents` more agents: load1.. (user ids from 1001) on desk phones load-1.. with
-// extensions 50001.. . Written straight into the file while no ucsd runs: the REST API adds no users.
-async function agentsDatabase(binary, agents) {
+// A demo database with `agents` more agents: load1.. (user ids from 1001) on phones load-1.. (desk
+// phones unless `deviceType` says 'softphone') with extensions 50001.. ; `extraSql` runs in the same
+// transaction (bench/media-load.mjs adds its queues). Written straight into the file while no ucsd
+// runs: the REST API adds no users.
+export async function agentsDatabase(binary, agents, { deviceType = 'desk', extraSql = '' } = {}) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ucsd-calls-'));
   const seeded = await startUcsd(binary, { data });
   await seeded.stop();
@@ -367,7 +382,8 @@ INSERT INTO users (id, username, firstname, lastname, email, locale, superuser, 
   SELECT 1000 + i, 'load' || i, 'Load', 'Agent ' || i, NULL, 'en', 0, NULL, NULL, '{}', x'00', 4096, x'00', x'00' FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
 INSERT INTO devices (id, identifier, name, extension, address, type)
-  SELECT 1000 + i, 'load-' || i, 'Load phone ' || i, CAST(50000 + i AS TEXT), NULL, 'desk' FROM n;
+  SELECT 1000 + i, 'load-' || i, 'Load phone ' || i, CAST(50000 + i AS TEXT), NULL, '${deviceType}' FROM n;
+${extraSql}
 COMMIT;`;
   const done = spawnSync('sqlite3', [path.join(data, 'ucsd.sqlite3')], { input: sql, encoding: 'utf8' });
   if (done.status !== 0) throw new Error(`sqlite3: ${done.stderr}`);

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AUTOPLAY_ARGS, Bar, CrmServer, FAKE_MEDIA_ARGS, Ucsd, barPage, launchBrowser, requireBundle } from '../tests/e2e/support/harness.mjs';
+import { readyOnPhone } from '../tests/e2e/support/call-audio.mjs';
+import { Bar, CrmServer, Ucsd, fakeMicrophoneArgs, launchBrowser, requireBundle } from '../tests/e2e/support/harness.mjs';
 import { writeToneWav } from '../tests/e2e/support/tones.mjs';
 import { benchUcsd, isMain, machine, ms, option, percentile, printTable } from './lib.mjs';
 
@@ -38,7 +39,7 @@ export async function measure({ rounds = option('rounds', 20) } = {}) {
   writeToneWav(wav, 1000);
   const ucsd = await new Ucsd().start();
   const crm = await new CrmServer().start();
-  const browser = await launchBrowser([...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS, `--use-file-for-fake-audio-capture=${wav}`]);
+  const browser = await launchBrowser(fakeMicrophoneArgs(wav));
   const env = { ucsd, crm };
   const quiet = { diagnostic() {} };
   const samples = [];
@@ -46,12 +47,7 @@ export async function measure({ rounds = option('rounds', 20) } = {}) {
   try {
     const open = async (user, line) => {
       const context = await browser.newContext();
-      const bar = new Bar(env, context, await context.newPage(), quiet);
-      await bar.open(barPage(env, { options: { headless: true } }));
-      await bar.ready(user, line);
-      await bar.ok('changeStatus', 'READY');
-      await bar.wait('onStateChange', { where: { status: 'READY' } });
-      return bar;
+      return readyOnPhone(new Bar(env, context, await context.newPage(), quiet), env, user, line);
     };
     const a = await open('agent1', '201');
     const b = await open('agent2', '202');

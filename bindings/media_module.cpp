@@ -120,7 +120,9 @@ EMSCRIPTEN_KEEPALIVE void ucs_media_render(int n, double now_ms) {
 
 // Counters for tests and benches, by index: 0 frames sent, 1 silence frames sent, 2 frames received
 // into the jitter buffer, 3 payloads played, 4 concealed, 5 late, 6 lost, 7 invalid, 8 the jitter
-// buffer's current delay (ms), 9 the capture timestamp of the last frame played (48 kHz ticks).
+// buffer's current delay (ms), 9 the capture timestamp of the last frame played (48 kHz ticks),
+// 10 duplicates (a seq already buffered or played, dropped), 11 frames of a stream left behind.
+// Read-only; they survive attaches (MediaReceiver::reset keeps the stats).
 EMSCRIPTEN_KEEPALIVE double ucs_media_stat(int which) {
     auto& m = module();
     if (!m.sender) return 0;
@@ -136,6 +138,8 @@ EMSCRIPTEN_KEEPALIVE double ucs_media_stat(int which) {
         case 7: return static_cast<double>(m.receiver->stats().invalid);
         case 8: return static_cast<double>(jitter.current_delay_ms);
         case 9: return static_cast<double>(m.receiver->last_timestamp());
+        case 10: return static_cast<double>(jitter.duplicates);
+        case 11: return static_cast<double>(jitter.other_stream);
         default: return 0;
     }
 }

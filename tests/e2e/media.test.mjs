@@ -3,84 +3,49 @@
 // comes from ucsd (GET .../heard, a WAV); what the page plays is read from the AnalyserNode on the bar's
 // output (the audio tap), after the AudioWorklet: both are checked with Goertzel, against thresholds a
 // silent or wrong-frequency signal fails. Hold: the agent hears nothing; mute: the caller hears nothing.
+// agent2 runs in a second browser whose fake microphone plays 1.5 kHz: agent to agent both ways, a
+// consultation and finishTransfer, and (through the TCP proxy in front of ucsd) every socket cut
+// mid-call: back after the resume, nothing twice. Helpers: support/call-audio.mjs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AUTOPLAY_ARGS, FAKE_MEDIA_ARGS, TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
-import { goertzel, wavSamples, writeToneWav } from './support/tones.mjs';
+import * as audio from './support/call-audio.mjs';
+import { mediaStats, played, playsNothing, playsTone, readyOnPhone, until } from './support/call-audio.mjs';
+import { TEST_TIMEOUT_MS, e2eSuite, fakeMicrophoneArgs, freshSsoToken, outage, withBar } from './support/harness.mjs';
+import { goertzel, writeToneWav } from './support/tones.mjs';
 
 const MIC_HZ = 1000;
 const CALLER_HZ = 440;
+const AGENT2_HZ = 1500; // agent2's microphone, in a browser of its own
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ucs-media-e2e-'));
 const micWav = path.join(dir, 'tone-1khz.wav');
 writeToneWav(micWav, MIC_HZ);
+const agent2Wav = path.join(dir, 'tone-1500hz.wav');
+writeToneWav(agent2Wav, AGENT2_HZ);
 
 const env = e2eSuite(import.meta.url, {
-  browserArgs: [...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS, `--use-file-for-fake-audio-capture=${micWav}`],
+  proxy: true, // the socket cut
+  browserArgs: fakeMicrophoneArgs(micWav),
+  browsers: { agent2: fakeMicrophoneArgs(agent2Wav) }, // agent2's microphone plays another tone
 });
 
-// ---- measuring ----------------------------------------------------------------------------------
-
-async function heard(uniqueid) {
-  const response = await fetch(`${env.ucsd.origin}/api/v1.0/sandbox/calls/${encodeURIComponent(uniqueid)}/heard`, {
-    headers: { authorization: `Bearer ${await env.ucsd.token()}` },
-  });
-  assert.equal(response.status, 200);
-  return wavSamples(Buffer.from(await response.arrayBuffer()));
-}
-
-// The last `seconds` the simulated caller heard.
-async function heardTail(uniqueid, seconds) {
-  const { rate, samples } = await heard(uniqueid);
-  const n = Math.floor(rate * seconds);
-  assert.ok(samples.length >= n, `the caller heard ${samples.length / rate} s, less than ${seconds} s`);
-  return { rate, samples: samples.subarray(samples.length - n) };
-}
-
-// What the page plays now: the tap's analyser window (2048 samples) on the bar's output.
-async function played(bar) {
-  const outputs = await bar.page.evaluate(() => window[Symbol.for('ucsOperator.audioTap')].samples());
-  assert.ok(outputs.length > 0, 'the bar has an audio output');
-  return outputs.map((o) => ({ rate: o.rate, samples: Float32Array.from(o.data) }));
-}
-
-const playsTone = (outputs, hz) => outputs.some((o) => { const g = goertzel(o.samples, o.rate, hz); return g.share > 0.6 && g.rms > 0.01; });
-const playsNothing = (outputs) => outputs.every((o) => goertzel(o.samples, o.rate, CALLER_HZ).rms < 0.001);
-
-async function until(what, check, timeoutMs = 5_000) {
-  const start = Date.now();
-  let last;
-  while (Date.now() - start < timeoutMs) {
-    last = await check();
-    if (last === true) return Date.now() - start;
-    await delay(40);
-  }
-  throw new Error(`waited ${timeoutMs} ms for ${what}${last && last !== false ? `: ${JSON.stringify(last)}` : ''}`);
-}
-
-const mediaStats = (bar) => bar.page.evaluate(() => window[Symbol.for('ucsOperator.audioTap')].media());
-
 // ---- the call -----------------------------------------------------------------------------------
+
+const heard = (uniqueid) => audio.heard(env, uniqueid);
+const heardTail = (uniqueid, seconds) => audio.heardTail(env, uniqueid, seconds);
 
 async function endAllCalls() {
   for (const call of await env.ucsd.activeCalls()) await env.ucsd.farEndHangup(call.uniqueid).catch(() => {});
 }
 
-// Chromium's noise suppression treats a steady tone as noise and fades it: off, so what the caller hears
-// stays at the microphone's level for the whole test.
-const CONSTRAINTS = { audioInputConstraints: { noiseSuppression: false, autoGainControl: false } };
-
 // agent1 READY on `line` with a connected queue call (from a caller playing 440 Hz on softphones).
-async function answered(bar, { line = '201', queue = 2, options = {}, headers = {} } = {}) {
+async function answered(bar, { line = '201', queue = 2, options = {}, headers = {}, apiPort } = {}) {
   await endAllCalls();
-  await bar.open(barPage(env, { options: { headless: true, ...CONSTRAINTS, ...options }, headers }));
-  await bar.ready('agent1', line);
-  await bar.ok('changeStatus', 'READY');
-  await bar.wait('onStateChange', { where: { status: 'READY' } });
+  await readyOnPhone(bar, env, 'agent1', line, { options, headers, apiPort });
   const { uniqueid } = await env.ucsd.rest('POST', '/api/v1.0/sandbox/calls',
     { from: '+420777123456', queue, audio: { tone: CALLER_HZ } });
   await bar.wait('onCallRinging', { where: { uniqueid } });
@@ -222,6 +187,135 @@ test('under the strict CSP of csp.test.mjs the codec module and its worklet load
     assert.deepEqual(bar.console.filter((l) => /Content Security Policy|Refused to/i.test(l)), [], 'no CSP message on the console');
     await hangup(bar, uniqueid);
   }));
+
+// ---- two agents, transfers, a cut, a recording -------------------------------------------------
+
+// A second bar in the browser whose microphone plays AGENT2_HZ.
+const withAgent2 = (t, fn, options = {}) => withBar(t, env, fn, { browser: env.browsers.agent2, label: 'agent2', ...options });
+const heardSeconds = async (uniqueid) => { const h = await heard(uniqueid); return h.samples.length / h.rate; };
+// Do the last `seconds` the caller heard carry `hz` (false while it has heard less than that)?
+const heardCarries = async (uniqueid, seconds, hz) => {
+  const { rate, samples } = await heard(uniqueid);
+  const n = Math.floor(rate * seconds);
+  return samples.length >= n && audio.carries({ rate, samples: samples.subarray(samples.length - n) }, hz);
+};
+
+test('agent to agent: agent1 on softphone 201 calls agent2 on 202 and each page plays the other\'s microphone', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
+    await endAllCalls();
+    await readyOnPhone(bar1, env, 'agent1', '201');
+    await readyOnPhone(bar2, env, 'agent2', '202');
+    const { uniqueid } = await bar1.ok('dial', '202');
+    await bar2.wait('onCallRinging');
+    await bar2.ok('answer');
+    await bar1.wait('onCallConnect', { where: { uniqueid } });
+
+    const at1 = await until('agent2\'s 1.5 kHz in what agent1\'s page plays', async () => playsTone(await played(bar1), AGENT2_HZ));
+    const at2 = await until('agent1\'s 1 kHz in what agent2\'s page plays', async () => playsTone(await played(bar2), MIC_HZ));
+    t.diagnostic(`agent1 hears agent2 ${at1} ms after connect, agent2 hears agent1 ${at2} ms after that`);
+    assert.ok(!playsTone(await played(bar1), MIC_HZ), 'agent1 does not hear its own microphone');
+    assert.ok(!playsTone(await played(bar2), AGENT2_HZ), 'agent2 does not hear its own microphone');
+
+    await hangup(bar1, uniqueid);
+    await bar2.wait('onCallHangup');
+  })));
+
+test('a consultation: the held caller hears neither agent while they hear each other; after finishTransfer the caller and agent2 hear each other and agent1 nothing', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
+    await readyOnPhone(bar2, env, 'agent2', '202'); // not in queue 2: the caller goes to agent1
+    const uniqueid = await answered(bar1);
+    await until('the caller\'s 440 Hz at agent1', async () => playsTone(await played(bar1), CALLER_HZ));
+
+    const consultation = await bar1.ok('transfer', '202');
+    await bar1.wait('onCallHold', { where: { uniqueid } });
+    await bar2.wait('onCallRinging');
+    await bar2.ok('answer');
+    await bar1.wait('onCallConnect', { where: { uniqueid: consultation.uniqueid } });
+    const heldFrom = await heardSeconds(uniqueid);
+    await until('agent2\'s 1.5 kHz at agent1 in the consultation', async () => playsTone(await played(bar1), AGENT2_HZ));
+    await until('agent1\'s 1 kHz at agent2 in the consultation', async () => playsTone(await played(bar2), MIC_HZ));
+    assert.ok(!playsTone(await played(bar1), CALLER_HZ), 'agent1 no longer hears the held caller');
+    assert.ok(!playsTone(await played(bar2), CALLER_HZ), 'agent2 does not hear the held caller');
+    // The held caller is played music on hold (the bridge's route tests, media_bridge_routes_test, check the
+    // route); what it keeps in /heard is what agents say to it, and while held that is nothing at all.
+    await delay(500);
+    const grewWhileHeld = (await heardSeconds(uniqueid)) - heldFrom;
+    t.diagnostic(`the held caller's /heard grew by ${grewWhileHeld.toFixed(3)} s during the consultation`);
+    assert.ok(grewWhileHeld <= 0.1, `no agent audio reaches the held caller (its /heard grew ${grewWhileHeld} s)`);
+
+    await bar1.ok('finishTransfer');
+    const [original] = await bar1.wait('onCallHangup', { where: { uniqueid } });
+    assert.equal(original.args[0].cause, 8, 'agent1 transferred the call');
+    await bar1.wait('onCallHangup', { where: { uniqueid: consultation.uniqueid } });
+    const callerAt2 = await until('the caller\'s 440 Hz at agent2', async () => playsTone(await played(bar2), CALLER_HZ));
+    const at2 = await until('agent2\'s 1.5 kHz in what the caller heard',
+      async () => heardCarries(uniqueid, 0.4, AGENT2_HZ));
+    t.diagnostic(`after finishTransfer agent2 hears the caller within ${callerAt2} ms, the caller agent2 within ${at2} ms more`);
+    const tail = await heardTail(uniqueid, 0.4);
+    assert.ok(goertzel(tail.samples, tail.rate, MIC_HZ).share < 0.1, 'the caller no longer hears agent1');
+
+    // agent1 is out of the call: its page plays nothing and no frame reaches it any more.
+    await until('silence at agent1', async () => playsNothing(await played(bar1)));
+    const received = (await mediaStats(bar1))?.received ?? 0;
+    for (let i = 0; i < 5; i++) {
+      await delay(100);
+      assert.ok(playsNothing(await played(bar1)), 'agent1 hears nothing after the transfer');
+    }
+    assert.equal((await mediaStats(bar1))?.received ?? 0, received, 'no frame reaches agent1 after the transfer');
+
+    await hangup(bar2, (await bar2.state()).call.uniqueid);
+  })));
+
+test('the sockets cut mid-call: the audio is back both ways within 2 s of the resume, nothing played or heard twice; the recording is the agent\'s, not another agent\'s', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, (bar) => withAgent2(t, async (other) => {
+    // Queue 1 (Support) is recorded; agent2, its other member, is not logged in yet.
+    const uniqueid = await answered(bar, { queue: 1, apiPort: env.proxy.port });
+    await until('440 Hz before the cut', async () => playsTone(await played(bar), CALLER_HZ));
+    await until('the caller hears the agent before the cut', async () => heardCarries(uniqueid, 0.3, MIC_HZ));
+    const before = await mediaStats(bar);
+    const heard0 = await heardSeconds(uniqueid);
+    const t0 = Date.now();
+
+    let down = 0; // seconds during which no frame can pass the proxy: from the cut to the unblock
+    await outage(env, bar, async () => {
+      await delay(400); // what was in flight has played out
+      assert.ok(!playsTone(await played(bar), CALLER_HZ), 'the cut silences the call: what follows is the resume\'s doing');
+      down = (Date.now() - t0) / 1000;
+    });
+    const backMs = await until('440 Hz after the resume', async () => playsTone(await played(bar), CALLER_HZ), 2_000);
+    const heardBackMs = await until('the agent in what the caller heard after the resume',
+      async () => heardCarries(uniqueid, 0.3, MIC_HZ), 2_000);
+    t.diagnostic(`after the resume the agent hears the caller within ${backMs} ms, the caller the agent within ${heardBackMs} ms more`);
+    await delay(500);
+    const after = await mediaStats(bar);
+    const grew = (await heardSeconds(uniqueid)) - heard0;
+    const elapsed = (Date.now() - t0) / 1000;
+    t.diagnostic(`media path before ${JSON.stringify(before)}; after ${JSON.stringify(after)}; ` +
+      `the caller heard ${grew.toFixed(2)} s of audio in ${elapsed.toFixed(2)} s, ${down.toFixed(2)} s of them cut off`);
+    assert.ok(after.attached && after.attachedAt > before.attachedAt, 'the media socket attached again');
+    assert.equal(after.duplicates, 0, 'no frame reached the bar\'s jitter buffer twice');
+    assert.ok(after.played > before.played, 'frames are played after the resume');
+    // ucsd keeps every 20 ms frame the caller hears: more audio than the time the sockets were up
+    // (plus what was in flight at the start) would be audio sent twice.
+    assert.ok(grew <= elapsed - down + 0.15, `the caller heard ${grew} s in the ${elapsed - down} s the sockets were up: nothing twice`);
+
+    await hangup(bar, uniqueid);
+    await bar.ok('logout');
+    await delay(500); // the recording's last page is written
+
+    // The recording (docs/server.md, "Recordings"), fetched from the CRM's page as a browser does.
+    let mine;
+    await until('the recording', async () => {
+      mine = await audio.fetchRecordingAs(bar.page, env, { user: 'agent1', ssoToken: freshSsoToken('agent1'), phone: '101', uniqueid });
+      return mine.get.status === 200 && mine.get.length > 1000;
+    }, 5_000);
+    t.diagnostic(`agent1's recording: ${JSON.stringify(mine)}`);
+    assert.deepEqual([mine.get.type, mine.get.magic], ['audio/ogg', 'OggS']);
+    assert.deepEqual(mine.head, { status: 200, length: mine.get.length, bodyBytes: 0 }, 'HEAD: its length, no body');
+    await other.open(env.crm.addPage({ html: '<!doctype html><title>agent2</title>' }));
+    const theirs = await audio.fetchRecordingAs(other.page, env, { user: 'agent2', ssoToken: freshSsoToken('agent2'), phone: '102', uniqueid });
+    assert.deepEqual([theirs.get.status, theirs.get.code, theirs.head.status], [403, 'FORBIDDEN', 403], 'another agent is refused');
+  }, { checkThis: false })));
 
 // Last: with autologout off the softphone stays paired to agent1 after this test.
 test('a reload mid-call: the new page attaches with its new session and the audio is back', { timeout: TEST_TIMEOUT_MS }, (t) =>

@@ -3,25 +3,13 @@
 // hears exactly the events it missed, each once.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { TEST_TIMEOUT_MS, barPage, e2eSuite, withBar } from './support/harness.mjs';
+import { TEST_TIMEOUT_MS, barPage, e2eSuite, outage as cut, withBar } from './support/harness.mjs';
 
 const env = e2eSuite(import.meta.url, { proxy: true });
+const outage = (bar, whileDown) => cut(env, bar, whileDown);
 
 const CALL_CALLBACKS = ['onCallNew', 'onCallRinging', 'onCallConnect', 'onCallHold', 'onCallResume', 'onCallHangup',
   'onCallMute', 'onCallUnmute'];
-
-// Severs every connection and keeps new ones out until `whileDown` has run; waits until the bar has
-// noticed the drop first, so nothing can still arrive on the old socket.
-async function outage(bar, whileDown) {
-  const lostBefore = await bar.count('onWarning', 'connection to UCS lost; reconnecting');
-  const restoredBefore = await bar.count('onInfo', 'connection to UCS restored');
-  env.proxy.block();
-  env.proxy.sever();
-  await bar.wait('onWarning', { where: 'connection to UCS lost; reconnecting', count: lostBefore + 1 });
-  await whileDown();
-  env.proxy.unblock();
-  await bar.wait('onInfo', { where: 'connection to UCS restored', count: restoredBefore + 1, timeout: 60_000 });
-}
 
 // No call callback was fired twice for the same call.
 async function expectNoDuplicates(bar) {

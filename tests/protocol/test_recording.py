@@ -66,11 +66,11 @@ class RecordingTest(unittest.TestCase):
     def run_async(self, coroutine):
         return asyncio.run(asyncio.wait_for(coroutine, 120))
 
-    def get(self, path, headers=None, bearer=False):
+    def get(self, path, headers=None, bearer=False, method="GET"):
         headers = dict(headers or {})
         if bearer:
             headers["Authorization"] = "Bearer " + self.server.token()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.server.port}{path}", headers=headers)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.server.port}{path}", headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, dict(response.headers), response.read()
@@ -164,6 +164,13 @@ class RecordingTest(unittest.TestCase):
             self.assertEqual(headers["Content-Range"], f"bytes 100-199/{len(body)}")
             status, _, _ = self.get(url["path"], {"Range": f"bytes={len(body)}-"})
             self.assertEqual(status, 416)
+            # HEAD (an <audio> or a download tool asking first): GET's headers and length, no body.
+            status, headers, nothing = self.get(url["path"], method="HEAD")
+            self.assertEqual((status, nothing), (200, b""))
+            self.assertEqual((headers["Content-Length"], headers["Accept-Ranges"], headers["Content-Type"]),
+                             (str(len(body)), "bytes", "audio/ogg"))
+            status, headers, _ = self.get(url["path"], {"Range": "bytes=100-199"}, method="HEAD")
+            self.assertEqual((status, headers["Content-Length"]), (206, "100"))
 
             # agent2 may not hear it.
             other = await Agent.connect(self.server.ws_url)
@@ -171,6 +178,7 @@ class RecordingTest(unittest.TestCase):
             other_url = await other.ok("recordingUrl", {"uniqueid": uniqueid})
             status, headers, refused = self.get(other_url["path"])
             self.assertEqual(status, 403)
+            self.assertEqual(self.get(other_url["path"], method="HEAD")[0], 403)
             self.assertIn(b'"FORBIDDEN"', refused)
             self.assertTrue(headers["Content-Type"].startswith("application/json"))
             status, _, missing = self.get("/recordings/no-such-call", bearer=True)

@@ -60,8 +60,12 @@ struct RecordedCall {
         return std::string(answer.at("path").as_string());
     }
     ucs::server::HttpResponse get(const std::string& target, std::string range = {}, std::string bearer = {}) {
+        return request("GET", target, std::move(range), std::move(bearer));
+    }
+    ucs::server::HttpResponse request(std::string method, const std::string& target, std::string range = {},
+                                      std::string bearer = {}) {
         ucs::server::Output out;
-        return h.api().handle({"GET", target, "", std::move(bearer), "127.0.0.1", std::move(range)}, h.now(), out);
+        return h.api().handle({std::move(method), target, "", std::move(bearer), "127.0.0.1", std::move(range)}, h.now(), out);
     }
 };
 
@@ -162,4 +166,28 @@ TEST_CASE_METHOD(RecordedCall, "a recording URL without a token, with an altered
     auto expired = get(path);
     CHECK(expired.status == 401);
     CHECK(std::string(expired.body.at("error").at("message").as_string()).find("expired") != std::string::npos);
+}
+
+// A browser's <audio> and download tools may ask HEAD first. The REST API answers it as GET (the
+// network layer sends the headers and Content-Length, from the body's size, but not the body).
+TEST_CASE_METHOD(RecordedCall, "HEAD on a recording is answered as GET, with the same authorisation, headers and length",
+                 "[recording][api]") {
+    const std::string path = path_for(alice);
+    const auto as_get = get(path);
+    const auto head = request("HEAD", path);
+    CHECK(head.status == 200);
+    REQUIRE(head.raw);
+    CHECK(head.raw->content_type == "audio/ogg");
+    CHECK(header(head, "Accept-Ranges") == "bytes");
+    CHECK(head.raw->bytes.size() == as_get.raw->bytes.size());  // what Content-Length says
+
+    const auto part = request("HEAD", path, "bytes=4-7");
+    CHECK(part.status == 206);
+    CHECK(header(part, "Content-Range") == "bytes 4-7/14");
+    CHECK(part.raw->bytes.size() == 4);
+
+    CHECK(request("HEAD", path_for(bob)).status == 403);
+    CHECK(request("HEAD", "/recordings/" + uniqueid).status == 401);
+    CHECK(request("HEAD", "/recordings/no-such-call" + path.substr(path.find("?token="))).status == 401);
+    CHECK(request("PUT", path).status == 405);
 }

@@ -94,6 +94,15 @@ Directory demo() {
     return ucs::server::demo_directory(random);
 }
 
+// Someone's own directory, not the demo: the demo's phones and queues (a queue named Support among
+// them) but only one of its users, agent1.
+Directory not_demo() {
+    auto directory = demo();
+    directory.users.resize(1);
+    directory.memberships.clear();
+    return directory;
+}
+
 std::string hex(const std::string& bytes) {
     static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
@@ -573,12 +582,12 @@ TEST_CASE("a database of the fourth schema gains empty layouts and keeps the use
     CHECK(d.user_settings.at(3) == ucs::server::UserSettings{"christmas", {}});
 }
 
-TEST_CASE("a database of the fifth schema gains the queues' recorded flag, off; the demo records Support only",
+TEST_CASE("a database of the fifth schema that is not the demo gains the queues' recorded flag, off, a Support queue too",
           "[store][recording]") {
     TempDir dir;
     {
         SqliteStore store(dir.path());
-        store.seed(demo());
+        store.seed(not_demo());
         const auto seeded = store.load().queues;
         REQUIRE(seeded.size() == 3);
         for (const auto& q : seeded) CHECK(q.recorded == (q.info.id == 1));
@@ -589,6 +598,28 @@ TEST_CASE("a database of the fifth schema gains the queues' recorded flag, off; 
     }
     SqliteStore store(dir.path());
     for (const auto& q : store.load().queues) CHECK_FALSE(q.recorded);
+}
+
+// Migration 6 added the flag off everywhere: a demo database from before it did not record Support,
+// unlike a freshly seeded demo.
+TEST_CASE("an older demo database records the demo's Support queue once migrated, and no other queue", "[store][recording]") {
+    for (const int version : {5, 6}) {
+        TempDir dir;
+        {
+            SqliteStore store(dir.path());
+            store.seed(demo());
+        }
+        {
+            SQLite::Database raw((dir.path() / SqliteStore::file_name).string(), SQLite::OPEN_READWRITE);
+            raw.exec(version == 5 ? "ALTER TABLE queues DROP COLUMN recorded; PRAGMA user_version = 5"
+                                  : "UPDATE queues SET recorded = 0; PRAGMA user_version = 6");
+        }
+        SqliteStore store(dir.path());
+        const auto queues = store.load().queues;
+        REQUIRE(queues.size() == 3);
+        INFO("a demo database of schema " << version);
+        for (const auto& q : queues) CHECK(q.recorded == (q.info.id == 1));
+    }
 }
 
 TEST_CASE("an older demo database gains the demo's softphones and keeps its own phones", "[store]") {

@@ -67,7 +67,7 @@ class UcsMediaProcessor extends AudioWorkletProcessor {
       this.probe = data.probe ? { capture: null, playout: null } : null;
     } else if ('stats' in data) {
       const values = [];
-      for (let i = 0; i < 10; i++) values.push(wasm.ucs_media_stat(i));
+      for (let i = 0; i < 12; i++) values.push(wasm.ucs_media_stat(i));
       this.port.postMessage({ stats: data.stats, values });
     }
   }

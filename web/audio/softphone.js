@@ -297,7 +297,8 @@ function createUcsAudio(tonePcm, report, assets) {
       m.stats[id] = function (v) {
         resolve({
           attached: m.attached, sent: v[0], silenceSent: v[1], received: v[2], played: v[3], concealed: v[4],
-          late: v[5], lost: v[6], invalid: v[7], delayMs: v[8], lastTimestamp: v[9], attachedAt: m.attachedAt || null,
+          late: v[5], lost: v[6], invalid: v[7], delayMs: v[8], lastTimestamp: v[9], duplicates: v[10], otherStream: v[11],
+          attachedAt: m.attachedAt || null,
         });
       };
       m.node.port.postMessage({ stats: id });

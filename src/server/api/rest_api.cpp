@@ -99,8 +99,11 @@ bool under_api(const std::vector<std::string>& segments) {
 
 enum class Verb : std::uint8_t { get, post, other };
 
+// HEAD is GET without the body (RFC 9110 §9.3.2): the route and the answer are GET's, and the HTTP
+// layer sends the headers (Content-Length included) but not the body.
 Verb verb_of(std::string_view name) {
-    constexpr std::array<std::pair<std::string_view, Verb>, 2> verbs{{{"GET", Verb::get}, {"POST", Verb::post}}};
+    constexpr std::array<std::pair<std::string_view, Verb>, 3> verbs{
+        {{"GET", Verb::get}, {"HEAD", Verb::get}, {"POST", Verb::post}}};
     for (const auto& [text, verb] : verbs)
         if (text == name) return verb;
     return Verb::other;

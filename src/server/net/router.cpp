@@ -100,8 +100,11 @@ WebResponse Router::handle(const WebRequest& request) {
     }
 
     if (path.starts_with("/recordings/")) {
-        if (request.method != "GET") return method_not_allowed(request.method, path, "GET, OPTIONS");
-        return api(request);
+        if (request.method != "GET" && request.method != "HEAD")
+            return method_not_allowed(request.method, path, "GET, HEAD, OPTIONS");
+        WebResponse response = api(request);  // the REST API answers HEAD as GET
+        response.head = request.method == "HEAD";
+        return response;
     }
 
     if (is_websocket_path(path) || is_media_path(path)) {

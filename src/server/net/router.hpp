@@ -7,7 +7,7 @@
 //   /operator/<file>          the agent bar bundle (--dist), CORS and CORP for CRM origins
 //   /sandbox, /sandbox/<file> the sandbox console
 //   /api/..., /login/oauth2/token   the REST and sandbox API (src/server/api)
-//   /recordings/<uniqueid>    the api.recording service (src/server/api: its own auth, ranges)
+//   /recordings/<uniqueid>    the api.recording service (src/server/api: its own auth, ranges); GET, HEAD
 //   .../ws, .../media         WebSocket only (upgrades never get here)
 //   /, /<file>                the example CRM page
 //   anything else             404 JSON

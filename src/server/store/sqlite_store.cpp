@@ -183,6 +183,15 @@ ALTER TABLE user_settings ADD COLUMN layout TEXT NOT NULL DEFAULT '[]';  -- JSON
     R"sql(
 ALTER TABLE queues ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 7: a demo database that 6 migrated records the demo's Support queue, as a freshly seeded demo
+    // does (SANDBOX.md). Like the demo's softphones for older demo databases, only the demo's own row
+    // is touched, and only in a demo database: its Support queue as seeded (id 1, incoming, 800100200)
+    // beside the demo's users. Any other database, and every other queue, stays as it was.
+    R"sql(
+UPDATE queues SET recorded = 1
+WHERE id = 1 AND name = 'Support' AND type = 1 AND number = '800100200'
+  AND (SELECT COUNT(*) FROM users WHERE username IN ('agent1', 'agent2', 'agent3', 'super')) = 4;
+)sql",
 };
 
 // ---- binding and reading values ------------------------------------------------------------

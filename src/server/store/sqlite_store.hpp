@@ -34,7 +34,7 @@ public:
 
     static constexpr const char* file_name = "ucsd.sqlite3";
     // The schema version this build writes; older files are migrated to it, newer ones refused.
-    static constexpr int schema_version = 6;
+    static constexpr int schema_version = 7;
 
     // True when no user has been configured yet (a fresh database).
     bool empty();

@@ -456,10 +456,15 @@ export function launchBrowser(extraArgs = []) {
 
 const slug = (text) => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 90);
 
+// A Chromium whose fake microphone plays `wav` in a loop (the flag is per browser process: two
+// microphones playing different tones need two browsers), sound allowed without a gesture.
+export const fakeMicrophoneArgs = (wav) => [...FAKE_MEDIA_ARGS, ...AUTOPLAY_ARGS, `--use-file-for-fake-audio-capture=${wav}`];
+
 // One per test file: ucsd, the CRM server and the browser (and with `proxy`, a TcpProxy in front of
-// ucsd), started before the first test. (One hook: node 20 does not order several root hooks.)
-export function e2eSuite(fileUrl, { proxy = false, browserArgs = [] } = {}) {
-  const env = { file: path.basename(fileURLToPath(fileUrl)).replace(/\.test\.mjs$/, '') };
+// ucsd; with `browsers`, more browsers by name, each with its own arguments, in env.browsers),
+// started before the first test. (One hook: node 20 does not order several root hooks.)
+export function e2eSuite(fileUrl, { proxy = false, browserArgs = [], browsers = {} } = {}) {
+  const env = { file: path.basename(fileURLToPath(fileUrl)).replace(/\.test\.mjs$/, ''), browsers: {} };
   before(async () => {
     requireBundle();
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
@@ -467,8 +472,10 @@ export function e2eSuite(fileUrl, { proxy = false, browserArgs = [] } = {}) {
     if (proxy) env.proxy = await new TcpProxy(env.ucsd.port).start();
     env.crm = await new CrmServer().start();
     env.browser = await launchBrowser(browserArgs);
+    for (const [name, args] of Object.entries(browsers)) env.browsers[name] = await launchBrowser(args);
   }, { timeout: 120_000 });
   after(async () => {
+    for (const browser of Object.values(env.browsers)) await browser.close().catch(() => {});
     await env.browser?.close().catch(() => {});
     await env.proxy?.stop().catch(() => {});
     await env.crm?.stop().catch(() => {});
@@ -479,11 +486,13 @@ export function e2eSuite(fileUrl, { proxy = false, browserArgs = [] } = {}) {
 
 // Runs `fn(bar)` in a fresh browser context; screenshots the page into test-results/e2e/ at the end
 // (FAILED-… on failure, with a diagnostics log beside it); logs the agent out and closes the context.
-export async function withBar(t, env, fn, { checkThis = true, allowPageErrors = false } = {}) {
-  const context = await env.browser.newContext();
+// `browser` (default env.browser) and `label` (added to the screenshot's name) let one test nest a
+// second bar, e.g. another agent in a browser with another microphone.
+export async function withBar(t, env, fn, { checkThis = true, allowPageErrors = false, browser = env.browser, label = '' } = {}) {
+  const context = await browser.newContext();
   const page = await context.newPage();
   const bar = new Bar(env, context, page, t);
-  const name = `${env.file}--${slug(t.name)}`;
+  const name = `${env.file}--${slug(t.name)}${label ? `--${label}` : ''}`;
   try {
     await fn(bar);
     if (checkThis) await bar.expectThisAlwaysBar();
@@ -501,6 +510,20 @@ export async function withBar(t, env, fn, { checkThis = true, allowPageErrors = 
     await bar.logoutQuietly();
     await context.close().catch(() => {});
   }
+}
+
+// Cuts every socket through env.proxy and keeps new ones out until `whileDown` has run; waits until
+// the bar has noticed the drop first (so nothing can still arrive on the old socket) and until it
+// says the connection is restored.
+export async function outage(env, bar, whileDown = async () => {}) {
+  const lostBefore = await bar.count('onWarning', 'connection to UCS lost; reconnecting');
+  const restoredBefore = await bar.count('onInfo', 'connection to UCS restored');
+  env.proxy.block();
+  env.proxy.sever();
+  await bar.wait('onWarning', { where: 'connection to UCS lost; reconnecting', count: lostBefore + 1 });
+  await whileDown();
+  env.proxy.unblock();
+  await bar.wait('onInfo', { where: 'connection to UCS restored', count: restoredBefore + 1, timeout: 60_000 });
 }
 
 export class Bar {

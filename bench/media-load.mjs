@@ -216,7 +216,7 @@ async function run(binary, calls, recording, windowSeconds, packets) {
     const cpu = (100 * (s1.cpu - s0.cpu)) / elapsed;
     const clientCpu = (100 * (u1.user + u1.system)) / 1e6 / elapsed;
     return [
-      { bench: label, metric: 'ucsd CPU', value: `${cpu.toFixed(1)} %`, note: `of one core over ${elapsed.toFixed(1)} s; ${(cpu / calls).toFixed(3)} % (${((10 * cpu) / calls).toFixed(1)} us per 20 ms) per call; ${recorded}/${calls} calls recorded` },
+      { bench: label, metric: 'ucsd CPU', value: `${cpu.toFixed(1)} %`, note: `of one core over ${elapsed.toFixed(1)} s; ${(cpu / calls).toFixed(3)} % (${((200 * cpu) / calls).toFixed(0)} us per 20 ms) per call; ${recorded}/${calls} calls recorded` },
       { bench: label, metric: 'frames late (>= 40 ms) at the client', value: `${late}`, note: `of ${received} received (${((100 * late) / Math.max(received, 1)).toFixed(2)} %); ${Math.max(0, expected - received)} of ${expected} due not received` },
       { bench: label, metric: 'client', value: `${clientCpu.toFixed(0)} % CPU`, note: `event loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms; ${lateTurns} of ${turns} sending turns >= 40 ms late; load ${load()}` },
     ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The bounded fuzz step of the test command: each libFuzzer target in tests/fuzz (built by the
-# native-asan preset) mutates its committed corpus for UCS_FUZZ_SECONDS (default 30) with its
+# native-asan preset) mutates its committed corpus for UCS_FUZZ_SECONDS (default 20) with its
 # dictionary. Prints one summary line per target (execs, execs per second of wall time and of CPU time,
 # coverage) and exits non-zero on any
 # finding; a finding's input is kept under build/native-asan/fuzz/findings/ to add to the corpus.
@@ -8,7 +8,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$repo/build/native-asan"
-seconds=${UCS_FUZZ_SECONDS:-30}
+seconds=${UCS_FUZZ_SECONDS:-20}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(server_frames rest_api agent config sso scram codecs media_frames media_bridge)
 

@@ -19,8 +19,11 @@ run_suite() {
   if ! "$@"; then failed+=("$name"); fi
 }
 
-run_suite "native unit tests (ctest, native-debug)" ctest --preset native-debug --progress
-run_suite "wasm unit tests (ctest, wasm-release under node)" ctest --preset wasm-release --progress
+# Two at a time (each test is its own process); the browser end to end runs alone after them, so its
+# timing-sensitive audio checks do not share the two cores with the other suites.
+run_suite "native unit tests (ctest, native-debug)" ctest --preset native-debug --progress -j2 -LE e2e
+run_suite "browser end to end (ctest, native-debug)" ctest --preset native-debug --progress -L e2e
+run_suite "wasm unit tests (ctest, wasm-release under node)" ctest --preset wasm-release --progress -j2
 # The same suites (but the browser end to end) with ASan + UBSan, plus the fuzz corpora replayed;
 # then each libFuzzer target for a bounded time (UCS_FUZZ_SECONDS each, default 20).
 run_suite "sanitizer tests (ctest, native-asan: ASan + UBSan)" ctest --preset native-asan --progress -j2

@@ -1,7 +1,9 @@
 // bench: ucsd's media bridge, sans-IO, on this machine: N calls of an agent talking to a simulated
-// caller that plays a tone (every agent's bar sending a frame per 20 ms period, the simulated caller
-// decoding it into its ear), then N calls between two agents (forwarding only). Prints the CPU time of one 20 ms period and the share of one core, for
-// several N. A figure to read in the native-release build, not a test: `media_bridge_bench [calls...]`.
+// caller that plays a tone (every agent's bar sending a frame per 20 ms period into the simulated
+// caller's ear), then N calls between two agents (forwarding only). Prints the CPU time of one 20 ms
+// period and the share of one core, for several N, and what reading back what the callers heard costs
+// (the decode a sandbox `GET .../heard` does). A figure to read in the native-release build, not a
+// test: `media_bridge_bench [calls...]`.
 #include "media/frame.hpp"
 #include "media/opus_codec.hpp"
 #include "server/engine/engine.hpp"
@@ -89,6 +91,13 @@ void run(int calls, int periods, const std::vector<std::uint8_t>& packet, bool a
     std::printf("%5d calls %-16s %7.3f ms CPU per 20 ms period = %5.1f %% of one core (%zu frames out, %llu decoded)\n",
                 calls, agents ? "agent<->agent:" : "agent<->caller:", per_period_ms, per_period_ms / 20 * 100, frames_out,
                 static_cast<unsigned long long>(bridge.counters().decoded));
+    if (agents) return;
+    const double read_start = cpu_seconds();
+    for (const auto& leg : legs) (void)bridge.heard(leg.uniqueid);
+    const double read_us = (cpu_seconds() - read_start) * 1e6;
+    std::printf("%5d calls %-16s %7.3f ms CPU to read what every caller heard (%.1f us per 20 ms frame, %llu decoded)\n", calls,
+                "/heard of each:", read_us / 1000, read_us / (static_cast<double>(calls) * periods),
+                static_cast<unsigned long long>(bridge.counters().decoded));
 }
 
 }  // namespace
@@ -97,7 +106,7 @@ int main(int argc, char** argv) {
     std::vector<int> sizes;
     for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
     if (sizes.empty()) sizes = {100, 500, 1000};
-    std::printf("media bridge, per call: the agent's frame forwarded to a simulated caller that decodes it and the "
+    std::printf("media bridge, per call: the agent's frame forwarded to a simulated caller that keeps it and the "
                 "caller's tone to the agent, or two agents' frames forwarded both ways; load %.2f\n",
                 load_average());
     const auto packet = sample_packet();

@@ -51,9 +51,16 @@ struct Listener {
 struct Party {
     std::shared_ptr<const Clip> voice;  // null: silence
     std::size_t voice_at = 0;
+    // What it heard: the audio decoded so far, then the frames heard since as they came (an empty
+    // one is 20 ms of silence). Frames are decoded when /heard asks, not as they arrive: decoding was
+    // most of the bridge's work per call, for audio that most calls never have read back.
     std::optional<media::Decoder> decoder;
     std::deque<std::int16_t> heard;
+    std::deque<std::vector<std::uint8_t>> undecoded;
     bool retired = false;
+
+    // Samples it keeps, counting each undecoded frame as the 20 ms it will decode to.
+    [[nodiscard]] std::size_t heard_size() const { return heard.size() + undecoded.size() * heard_frame_samples; }
 };
 
 struct MediaBridge::Impl {
@@ -68,7 +75,7 @@ struct MediaBridge::Impl {
     void forget_party(const std::string& id, bool dropped) {
         const auto party = parties.find(id);
         if (party == parties.end()) return;
-        heard_samples -= party->second.heard.size();
+        heard_samples -= party->second.heard_size();
         parties.erase(party);
         for (auto it = party_of_call.begin(); it != party_of_call.end();) {
             if (it->second != id) {
@@ -94,13 +101,24 @@ struct MediaBridge::Impl {
         }
         while (heard_samples > heard_budget_samples) {
             auto largest = std::max_element(parties.begin(), parties.end(), [](const auto& a, const auto& b) {
-                return a.second.heard.size() < b.second.heard.size();
+                return a.second.heard_size() < b.second.heard_size();
             });
-            if (largest == parties.end() || largest->second.heard.empty()) break;
-            const std::size_t cut = std::min(largest->second.heard.size(), heard_samples - heard_budget_samples);
-            largest->second.heard.erase(largest->second.heard.begin(), largest->second.heard.begin() + static_cast<std::ptrdiff_t>(cut));
-            heard_samples -= cut;
+            if (largest == parties.end() || largest->second.heard_size() == 0) break;
+            forget_oldest(largest->second, heard_samples - heard_budget_samples);
         }
+    }
+
+    // Forgets the oldest `samples` a party heard: decoded audio first, then whole undecoded frames
+    // (so up to a frame more than asked).
+    void forget_oldest(Party& party, std::size_t samples) {
+        const std::size_t decoded = std::min(samples, party.heard.size());
+        party.heard.erase(party.heard.begin(), party.heard.begin() + static_cast<std::ptrdiff_t>(decoded));
+        std::size_t forgotten = decoded;
+        while (forgotten < samples && !party.undecoded.empty()) {
+            party.undecoded.pop_front();
+            forgotten += heard_frame_samples;
+        }
+        heard_samples -= forgotten;
     }
 
     SpeechRenderer speech;
@@ -227,29 +245,40 @@ struct MediaBridge::Impl {
         send(listener, header, frame.payload, out);
     }
 
-    // 20 ms into a simulated party's ear: decoded audio, or silence (an empty payload).
-    // libopus decodes straight to heard_rate: no resampler.
-    void hear(Party& party, std::span<const std::uint8_t> payload, BridgeCounters& counters) {
-        std::array<float, media::frame_samples> pcm{};
-        if (!payload.empty()) {
-            if (!party.decoder) {
-                auto decoder = media::Decoder::create(heard_rate);
-                if (!decoder) return;
-                party.decoder.emplace(std::move(decoder).value());
-            }
-            if (!party.decoder->decode(payload, pcm)) return;  // a broken packet is not heard
-            ++counters.decoded;
-        }
-        for (std::size_t i = 0; i < heard_frame_samples; ++i) {
-            const float clamped = std::clamp(pcm[i], -1.0F, 1.0F);
-            party.heard.push_back(static_cast<std::int16_t>(std::lround(clamped * 32767.0F)));
-        }
+    // 20 ms into a simulated party's ear: an Opus frame, or silence (an empty payload). Kept as it
+    // came; decode_heard() decodes it when asked.
+    void hear(Party& party, std::span<const std::uint8_t> payload) {
+        party.undecoded.emplace_back(payload.begin(), payload.end());
         heard_samples += heard_frame_samples;
-        while (party.heard.size() > heard_max_samples) {
-            party.heard.pop_front();
-            --heard_samples;
-        }
+        if (party.heard_size() > heard_max_samples) forget_oldest(party, party.heard_size() - heard_max_samples);
         if (heard_samples > heard_budget_samples) enforce_heard_budget();
+    }
+
+    // Decodes what the party heard and has not been decoded yet, in order, with the party's own
+    // decoder (its state carries from frame to frame). libopus decodes straight to heard_rate: no
+    // resampler. A broken packet is not heard, as a frame that never came.
+    void decode_heard(Party& party, BridgeCounters& counters) {
+        while (!party.undecoded.empty()) {
+            const std::vector<std::uint8_t> payload = std::move(party.undecoded.front());
+            party.undecoded.pop_front();
+            std::array<float, media::frame_samples> pcm{};
+            if (!payload.empty()) {
+                if (!party.decoder) {
+                    auto decoder = media::Decoder::create(heard_rate);
+                    if (decoder) party.decoder.emplace(std::move(decoder).value());
+                }
+                if (!party.decoder || !party.decoder->decode(payload, pcm)) {
+                    heard_samples -= heard_frame_samples;
+                    continue;
+                }
+                ++counters.decoded;
+            }
+            for (std::size_t i = 0; i < heard_frame_samples; ++i) {
+                const float clamped = std::clamp(pcm[i], -1.0F, 1.0F);
+                party.heard.push_back(static_cast<std::int16_t>(std::lround(clamped * 32767.0F)));
+            }
+        }
+        if (party.retired) party.decoder.reset();  // nothing more will come
     }
 
     Expected<std::shared_ptr<const Clip>, std::string> clip_for(const PartyAudio& audio) {
@@ -339,7 +368,7 @@ struct MediaBridge::Impl {
         for (auto& [id, party] : parties) {
             if (party.retired || live.contains(id)) continue;
             party.retired = true;
-            party.decoder.reset();
+            if (party.undecoded.empty()) party.decoder.reset();  // else decode_heard() still needs it
             retired.push_back(id);
         }
         while (retired.size() > retired_parties_kept) {
@@ -413,7 +442,7 @@ void MediaBridge::receive(MediaSocket socket, std::span<const std::uint8_t> byte
         if (const Source* source = impl_->route_of(hearer)) impl_->record(source->call, from.id, frame->payload);
         if (hearer.simulated) {
             if (auto party = impl_->parties.find(hearer.id); party != impl_->parties.end())
-                impl_->hear(party->second, frame->payload, counters_);
+                impl_->hear(party->second, frame->payload);
         } else if (Listener* listener = impl_->listener_of(hearer)) {
             impl_->forward(*listener, from, *frame, out);
             ++counters_.forwarded;
@@ -466,7 +495,7 @@ void MediaBridge::tick(MediaOutput& out) {
     for (const auto& [endpoint, source] : impl.routes) {
         if (!endpoint.simulated || source.kind != SourceKind::silence || !impl.talking(source.call)) continue;
         if (auto party = impl.parties.find(endpoint.id); party != impl.parties.end())
-            impl.hear(party->second, {}, counters_);
+            impl.hear(party->second, {});
     }
     impl.tick_recordings(out, counters_);
 }
@@ -495,12 +524,13 @@ std::optional<std::string> MediaBridge::set_party_audio(const std::string& uniqu
 
 std::size_t MediaBridge::heard_bytes() const { return impl_->heard_samples * sizeof(std::int16_t); }
 
-Expected<std::vector<std::int16_t>, HeardMissing> MediaBridge::heard(const std::string& uniqueid) const {
+Expected<std::vector<std::int16_t>, HeardMissing> MediaBridge::heard(const std::string& uniqueid) {
     const auto known = impl_->party_of_call.find(uniqueid);
     if (known == impl_->party_of_call.end())
         return Unexpected(impl_->dropped_calls.contains(uniqueid) ? HeardMissing::dropped : HeardMissing::unknown);
     const auto party = impl_->parties.find(known->second);
     if (party == impl_->parties.end()) return Unexpected(HeardMissing::unknown);
+    impl_->decode_heard(party->second, counters_);
     return std::vector<std::int16_t>(party->second.heard.begin(), party->second.heard.end());
 }
 

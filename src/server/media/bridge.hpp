@@ -7,7 +7,8 @@
 //   receiver had, keeping the sender's gaps so a loss stays a loss).
 // - Generated audio (music on hold, a simulated party's prompt or tone, silence frames while the far
 //   end is muted) is one frame per tick(): the IO shell calls tick() every 20 ms; the core has no clock.
-// - A simulated party decodes what it hears from agents and keeps the last heard_seconds of it.
+// - A simulated party keeps the last heard_seconds of what it hears from agents, decoded only when
+//   asked for (heard()).
 // - A call the engine marks recorded is mixed and encoded into Ogg Opus (recorder.hpp); the bytes
 //   go out for the IO shell to append to the call's file.
 // - A frame of a stream that is not the agent's current one, or one that does not parse, is dropped
@@ -69,7 +70,7 @@ struct BridgeCounters {
     std::uint64_t unattached = 0;  // binary frames before media.attach
     std::uint64_t forwarded = 0;   // frames forwarded to agents
     std::uint64_t generated = 0;   // frames generated for agents (music on hold, parties, silence)
-    std::uint64_t decoded = 0;     // frames simulated parties decoded
+    std::uint64_t decoded = 0;     // frames simulated parties decoded (when their heard audio was read)
     std::uint64_t recordings = 0;  // recordings started
 };
 
@@ -116,8 +117,9 @@ public:
     // What the simulated party of call `uniqueid` (its outside caller, or the outside number an agent
     // dialled) plays from now on; why not, if it cannot.
     std::optional<std::string> set_party_audio(const std::string& uniqueid, const PartyAudio& audio);
-    // What that party heard, 16 kHz mono.
-    [[nodiscard]] Expected<std::vector<std::int16_t>, HeardMissing> heard(const std::string& uniqueid) const;
+    // What that party heard, 16 kHz mono. Decoded now: a party keeps the frames it heard as they
+    // came until this asks (about 10 us a frame, so 2 minutes of audio take about 60 ms here).
+    [[nodiscard]] Expected<std::vector<std::int16_t>, HeardMissing> heard(const std::string& uniqueid);
     // Bytes all parties keep of what they heard now (at most the budget).
     [[nodiscard]] std::size_t heard_bytes() const;
 

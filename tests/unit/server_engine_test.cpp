@@ -773,6 +773,54 @@ TEST_CASE("session.resume of an unknown session is SESSION_EXPIRED", "[engine][r
     CHECK(error_code(c.error(method::resume_session, {{"session", "nope"}, {"last_seq", 0}})) == "SESSION_EXPIRED");
 }
 
+TEST_CASE_METHOD(AliceAndBobReady, "a copied engine carries on alone and its original never sees what the copy did", "[engine][copy]") {
+    h.disconnect(bob);  // Bob's session waits for a resume: in the engine's list of detached sessions
+    ucs::test::MemoryStore store = h.store();
+    ucs::test::CountingRandom random{7};
+    ucs::test::SimplePhoneNumbers phones;
+    ucs::server::Engine copy(h.engine(), store, phones, random);
+    auto agents_of = [](ucs::server::Engine& engine, std::int64_t now) {
+        ucs::server::Output ignored;
+        std::map<std::string, std::pair<bool, ucs::AgentStatus>> by_name;
+        for (const auto& overview : engine.agents(now, ignored)) {
+            by_name[overview.agent.username] = {overview.logged_in, overview.agent.status};
+        }
+        return by_name;
+    };
+
+    // The copy: Alice logs out and her connection closes; Bob's session is never resumed.
+    std::int64_t now = h.now();
+    const auto logout = copy.receive(alice.id(), ucs::protocol::request_frame(99, method::logout, {}), now);
+    REQUIRE(logout.frames.size() >= 1);
+    CHECK(json::parse(logout.frames.front().frame.text()).at("id") == 99);
+    (void)copy.disconnect(alice.id(), now);
+    now += 130'000;
+    while (const auto deadline = copy.next_deadline()) {
+        if (*deadline > now) break;
+        (void)copy.tick(*deadline);
+    }
+    (void)copy.tick(now);
+    auto in_copy = agents_of(copy, now);
+    CHECK(in_copy["agent1"] == std::pair{false, ucs::AgentStatus::OFFLINE});
+    CHECK(in_copy["agent2"] == std::pair{false, ucs::AgentStatus::OFFLINE});
+
+    // The original: nothing of that happened. Alice is READY on a live connection, Bob waits.
+    auto in_original = agents_of(h.engine(), h.now());
+    CHECK(in_original["agent1"] == std::pair{true, ucs::AgentStatus::READY});
+    CHECK(in_original["agent2"].first);
+    alice.ok(method::ping);
+    // And its own timers still find both: Alice's connection is closed for silence (the copy's
+    // close of it must not have taken her out of the original's list), Bob's session ends.
+    h.advance(44'000);
+    CHECK_FALSE(h.closed(alice));
+    h.advance(2'000);
+    CHECK(h.closed(alice));
+    h.advance(120'000);
+    in_original = agents_of(h.engine(), h.now());
+    CHECK_FALSE(in_original["agent2"].first);
+    CHECK(h.log().empty());
+}
+
 TEST_CASE_METHOD(AliceReady, "a silent connection is closed and an unresumed session logs the agent out", "[engine][resume]") {
     h.advance(44'000);
     CHECK_FALSE(h.closed(alice));

@@ -112,7 +112,9 @@ void Output::append(Output&& other) {
 
 Engine::Impl::Impl(EngineConfig config_in, Store& store_in, const PhoneNumbers& phones_in, Random& random_in,
                    Millis now_in)
-    : config(std::move(config_in)), store(store_in), phones(phones_in), random(random_in), now(now_in) {
+    : store(store_in), phones(phones_in), random(random_in) {
+    config = std::move(config_in);
+    now = now_in;
     directory = store.load();
     for (std::size_t i = 0; i < directory.memberships.size(); ++i) {
         members_by_queue[directory.memberships[i].queue_id].push_back(i);
@@ -124,6 +126,16 @@ Engine::Impl::Impl(EngineConfig config_in, Store& store_in, const PhoneNumbers& 
         a.user_id = user.id;
         a.status_since = now;
     }
+}
+
+Engine::Impl::Impl(const EngineState& state, Store& store_in, const PhoneNumbers& phones_in, Random& random_in)
+    : EngineState(state), store(store_in), phones(phones_in), random(random_in) {
+    relink();
+}
+
+void Engine::Impl::relink() {
+    for (auto it = by_silence.begin(); it != by_silence.end(); ++it) connections.at(*it).by_silence = it;
+    for (auto it = detached.begin(); it != detached.end(); ++it) sessions.at(*it).detached_at = it;
 }
 
 namespace {
@@ -442,6 +454,9 @@ std::optional<Millis> Engine::Impl::next_deadline() const {
 
 Engine::Engine(EngineConfig config, Store& store, const PhoneNumbers& phone_numbers, Random& random, Millis now)
     : impl_(std::make_unique<Impl>(std::move(config), store, phone_numbers, random, now)) {}
+
+Engine::Engine(const Engine& other, Store& store, const PhoneNumbers& phone_numbers, Random& random)
+    : impl_(std::make_unique<Impl>(*other.impl_, store, phone_numbers, random)) {}
 
 Engine::~Engine() = default;
 

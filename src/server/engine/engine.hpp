@@ -195,6 +195,10 @@ enum class MediaAttachError : std::uint8_t {
 class Engine {
 public:
     Engine(EngineConfig config, Store& store, const PhoneNumbers& phone_numbers, Random& random, Millis now);
+    // A copy of `other`'s whole state (sessions, calls, timers, counters) that works on other ports
+    // and shares nothing with it from then on. ucsd has one engine; tests and the fuzz targets start
+    // many runs from one engine brought to a state once. The store must hold what other's store holds.
+    Engine(const Engine& other, Store& store, const PhoneNumbers& phone_numbers, Random& random);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;

@@ -55,13 +55,11 @@ struct Agent {
     std::map<int, Millis> suspended_since;  // queue id -> counted into suspendtime up to here
 };
 
-struct Engine::Impl final : SessionPorts, CallPorts {
-    Impl(EngineConfig config_in, Store& store_in, const PhoneNumbers& phones_in, Random& random_in, Millis now);
-
+// Everything the engine holds apart from its ports, as values: copying it copies the engine's whole
+// state (Engine's copying constructor). The one thing a copy must fix up is the list iterators that
+// connections and sessions keep (Impl::relink).
+struct EngineState {
     EngineConfig config;
-    Store& store;
-    const PhoneNumbers& phones;
-    Random& random;
     Directory directory;
     std::string server_secret;  // per process: fake SCRAM salts for unknown users
 
@@ -108,10 +106,22 @@ struct Engine::Impl final : SessionPorts, CallPorts {
     // The store's newest write that the current input's later frames acknowledge: they carry its
     // ticket, so the shell sends them only once it is durable (store.hpp). 0 at every input.
     StoreTicket store_wait = 0;
+    Millis now = 0;
+};
+
+struct Engine::Impl final : EngineState, SessionPorts, CallPorts {
+    Impl(EngineConfig config_in, Store& store_in, const PhoneNumbers& phones_in, Random& random_in, Millis now);
+    // A copy of `state` working on other ports.
+    Impl(const EngineState& state, Store& store_in, const PhoneNumbers& phones_in, Random& random_in);
+
+    Store& store;
+    const PhoneNumbers& phones;
+    Random& random;
     // Called right after a write that the frames made from here on depend on (a history row before
     // its call.hangup, a stored change before its reply).
     void frames_wait_for_store() { store_wait = store.last_write(); }
-    Millis now = 0;
+    // Points the connections' and sessions' iterators into this engine's own lists (after a copy).
+    void relink();
 
     // ---- lookups (engine.cpp) ----
     const UserRecord* user_by_id(int id) const;

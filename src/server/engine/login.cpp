@@ -84,7 +84,7 @@ RpcResult Engine::Impl::login_start(RpcContext& request, const LoginParams& para
     }
     auth::scram::ServerExchange exchange(std::move(first).value(), verifier, auth::base64url_token(random.bytes(18)));
     const std::string server_first = exchange.server_first();
-    request.session->pending_login = std::make_unique<Session::PendingLogin>(
+    request.session->pending_login.emplace(
         Session::PendingLogin{user != nullptr ? user->id : 0, params.username, std::move(exchange)});
     return json::object{{"server_first", server_first}};
 }

@@ -37,6 +37,35 @@ struct Connection {
     std::list<ConnectionId>::iterator by_silence;  // its place in Engine::Impl::by_silence
 };
 
+// A value kept on the heap, or none: std::optional's meaning (a copy copies the value, so a copied
+// engine shares nothing with its original) without its size inline. For members most objects never use.
+template <class T>
+class OutOfLine {
+public:
+    OutOfLine() = default;
+    OutOfLine(const OutOfLine& other) : value_(other.value_ ? std::make_unique<T>(*other.value_) : nullptr) {}
+    OutOfLine& operator=(const OutOfLine& other) {
+        if (this != &other) value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+        return *this;
+    }
+    OutOfLine(OutOfLine&&) noexcept = default;
+    OutOfLine& operator=(OutOfLine&&) noexcept = default;
+    ~OutOfLine() = default;
+
+    [[nodiscard]] explicit operator bool() const { return value_ != nullptr; }
+    [[nodiscard]] T& operator*() const { return *value_; }
+    [[nodiscard]] T* operator->() const { return value_.get(); }
+    template <class... Args>
+    T& emplace(Args&&... args) {
+        value_ = std::make_unique<T>(std::forward<Args>(args)...);
+        return *value_;
+    }
+    void reset() { value_.reset(); }
+
+private:
+    std::unique_ptr<T> value_;
+};
+
 // A FIFO that holds no heap while empty. libstdc++'s std::deque allocates about 576 B as soon as it
 // is constructed, which was most of an idle session's engine state (a session that never logs in
 // never gets an event); the deque is made at the first push_back.
@@ -47,7 +76,7 @@ public:
     [[nodiscard]] std::size_t size() const { return items_ ? items_->size() : 0; }
     [[nodiscard]] const T& front() const { return items_->front(); }
     void push_back(T item) {
-        if (!items_) items_ = std::make_unique<std::deque<T>>();
+        if (!items_) items_.emplace();
         items_->push_back(std::move(item));
     }
     void pop_front() { items_->pop_front(); }
@@ -55,7 +84,7 @@ public:
     [[nodiscard]] auto end() const { return items_ ? items_->cend() : typename std::deque<T>::const_iterator(); }
 
 private:
-    std::unique_ptr<std::deque<T>> items_;
+    OutOfLine<std::deque<T>> items_;
 };
 
 // A logical session: outlives its connection for session_grace_ms so the bar can resume it.
@@ -87,7 +116,7 @@ struct Session {
         auth::scram::ServerExchange exchange;
     };
     // Out of line: 300 B that a session needs only between `login` and `login.proof`.
-    std::unique_ptr<PendingLogin> pending_login;
+    OutOfLine<PendingLogin> pending_login;
 };
 
 enum class SessionEvent : std::uint8_t {

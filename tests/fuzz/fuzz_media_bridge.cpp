@@ -51,9 +51,10 @@ std::vector<media::BridgeLeg> contact_centre() {
     const media::Endpoint caller{"trunk:caller-1", true};
     const media::Endpoint waiting{"trunk:waiting-1", true};
     return {
-        media::BridgeLeg{"call-1", caller, server::agent_endpoint(1), media::LegState::talking},
-        media::BridgeLeg{"call-2", server::agent_endpoint(2), server::agent_endpoint(3), media::LegState::talking},
-        media::BridgeLeg{"call-3", waiting, std::nullopt, media::LegState::waiting},
+        media::BridgeLeg{.uniqueid = "call-1", .caller = caller, .callee = server::agent_endpoint(1), .state = media::LegState::talking},
+        media::BridgeLeg{.uniqueid = "call-2", .caller = server::agent_endpoint(2), .callee = server::agent_endpoint(3),
+                         .state = media::LegState::talking},
+        media::BridgeLeg{.uniqueid = "call-3", .caller = waiting, .callee = std::nullopt, .state = media::LegState::waiting},
     };
 }
 

@@ -92,12 +92,14 @@ void run(int calls, int periods, const std::vector<std::uint8_t>& packet, bool a
                 calls, agents ? "agent<->agent:" : "agent<->caller:", per_period_ms, per_period_ms / 20 * 100, frames_out,
                 static_cast<unsigned long long>(bridge.counters().decoded));
     if (agents) return;
+    // What the callers kept (the heard budget may have dropped some), decoded by reading it back.
     const double read_start = cpu_seconds();
     for (const auto& leg : legs) (void)bridge.heard(leg.uniqueid);
     const double read_us = (cpu_seconds() - read_start) * 1e6;
-    std::printf("%5d calls %-16s %7.3f ms CPU to read what every caller heard (%.1f us per 20 ms frame, %llu decoded)\n", calls,
-                "/heard of each:", read_us / 1000, read_us / (static_cast<double>(calls) * periods),
-                static_cast<unsigned long long>(bridge.counters().decoded));
+    const auto decoded = bridge.counters().decoded;
+    std::printf("%5d calls %-16s %7.3f ms CPU to read what every caller kept (%.1f us per 20 ms frame, %llu decoded)\n", calls,
+                "/heard of each:", read_us / 1000, decoded > 0 ? read_us / static_cast<double>(decoded) : 0.0,
+                static_cast<unsigned long long>(decoded));
 }
 
 }  // namespace

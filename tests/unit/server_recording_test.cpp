@@ -262,3 +262,44 @@ TEST_CASE("simulated parties share one heard budget: the oldest ended call is dr
     CHECK(bridge.heard_bytes() <= budget);
     CHECK(bridge.heard("live"));
 }
+
+TEST_CASE("over the heard budget, the live parties that keep the most lose their oldest audio, evened out and with room to spare",
+          "[recording][media]") {
+    constexpr std::size_t second = std::size_t{mb::heard_rate} * sizeof(std::int16_t);
+    constexpr std::size_t budget = 3 * second;
+    mb::MediaBridge bridge({}, budget);
+    mb::MediaOutput out;
+    auto call = [](const std::string& id, int agent) {
+        media::BridgeLeg leg;
+        leg.uniqueid = id;
+        leg.caller = media::Endpoint{"trunk:" + id, true};
+        leg.callee = agent_endpoint(agent);
+        leg.state = media::LegState::talking;
+        leg.callee_muted = true;  // the party hears 20 ms of silence per tick
+        return leg;
+    };
+    auto ticks = [&](int count) {
+        for (int i = 0; i < count; ++i) bridge.tick(out);
+    };
+    constexpr std::size_t frame = 320;  // samples of 20 ms at 16 kHz
+    bridge.set_legs({call("first", 1)});
+    ticks(75);
+    bridge.set_legs({call("first", 1), call("second", 2)});
+    ticks(25);
+    bridge.set_legs({call("first", 1), call("second", 2), call("third", 3)});
+    ticks(8);
+    CHECK(bridge.heard_bytes() == 149 * frame * sizeof(std::int16_t));  // 2.98 s, within the budget
+    // The next tick goes over: the first party, which holds the most, loses its oldest audio until
+    // all three fit in the budget less a thirty-second of it; the others keep everything.
+    ticks(1);
+    auto samples = [&](const std::string& id) { return bridge.heard(id)->size(); };
+    CHECK(samples("second") == 34 * frame);
+    CHECK(samples("third") == 9 * frame);
+    CHECK(samples("first") < 109 * frame);
+    CHECK(bridge.heard_bytes() <= budget - budget / 32 + 2 * frame * sizeof(std::int16_t));
+    // The room to spare: the next tick's frames fit without cutting anything.
+    const std::size_t first_now = samples("first");
+    ticks(1);
+    CHECK(samples("first") == first_now + frame);
+    CHECK(samples("second") == 35 * frame);
+}

@@ -9,6 +9,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -92,19 +93,35 @@ struct MediaBridge::Impl {
     }
 
     // Keeps all parties' heard audio within the budget: ended calls' parties go first, oldest first;
-    // then the oldest audio of the live party that holds the most.
+    // then the oldest audio of the live parties that hold the most.
     void enforce_heard_budget() {
         while (heard_samples > heard_budget_samples && !retired.empty()) {
             const std::string id = retired.front();
             retired.pop_front();
             if (auto party = parties.find(id); party != parties.end() && party->second.retired) forget_party(id, true);
         }
-        while (heard_samples > heard_budget_samples) {
-            auto largest = std::max_element(parties.begin(), parties.end(), [](const auto& a, const auto& b) {
-                return a.second.heard_size() < b.second.heard_size();
-            });
-            if (largest == parties.end() || largest->second.heard_size() == 0) break;
-            forget_oldest(largest->second, heard_samples - heard_budget_samples);
+        if (heard_samples <= heard_budget_samples) return;
+        // Every party above a level is cut to it, the level as high as brings all parties to the
+        // budget less a slack: cutting to the budget exactly ran this (a scan of every party) with
+        // every frame heard once the budget was full.
+        const std::size_t target = heard_budget_samples - heard_budget_samples / 32;
+        std::vector<std::size_t> sizes;
+        sizes.reserve(parties.size());
+        for (const auto& [id, party] : parties) sizes.push_back(party.heard_size());
+        std::sort(sizes.begin(), sizes.end(), std::greater<>());
+        const std::size_t excess = heard_samples - target;
+        std::size_t above = 0;  // samples of the k largest parties
+        std::size_t level = 0;
+        for (std::size_t k = 1; k <= sizes.size(); ++k) {
+            above += sizes[k - 1];
+            const std::size_t next = k < sizes.size() ? sizes[k] : 0;
+            if (above - k * next >= excess) {  // cutting the k largest to `next` would be enough
+                level = (above - excess) / k;
+                break;
+            }
+        }
+        for (auto& [id, party] : parties) {
+            if (party.heard_size() > level) forget_oldest(party, party.heard_size() - level);
         }
     }
 

@@ -2,11 +2,11 @@
 // onReady (SSO by the CRM on onCredentials, phone by identifyIP), measured inside the page with
 // performance.now() from marker.js, an external script placed right before the operator's tag.
 // Every load gets a fresh browser context (cold HTTP cache, no cookies); one uncounted warm-up.
-//   node bench/startup.mjs [--loads=20]
+//   node bench/startup.mjs [--loads=20] [--cpu=4 (CPU throttling, as bench/peers)]
 import { CrmServer, Ucsd, barPage, freshSsoToken, launchBrowser, requireBundle } from '../tests/e2e/support/harness.mjs';
 import { benchUcsd, isMain, machine, ms, option, percentile, printTable } from './lib.mjs';
 
-export async function measure({ loads = option('loads', 20) } = {}) {
+export async function measure({ loads = option('loads', 20), cpu = Number(option('cpu', 1)) } = {}) {
   requireBundle();
   process.env.UCSD ||= benchUcsd();
   const ucsd = await new Ucsd().start();
@@ -28,6 +28,7 @@ export async function measure({ loads = option('loads', 20) } = {}) {
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
+        if (cpu > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: cpu });
         await page.goto(url, { waitUntil: 'load' });
         try {
           await page.waitForFunction(() => window.crm.count('onReady') > 0 || window.crm.count('onError') > 0, null,
@@ -68,7 +69,7 @@ export async function measure({ loads = option('loads', 20) } = {}) {
   return [
     row('script tag -> wasm request', samples.wasm, 'resource timing startTime of the engine\'s .wasm'),
     row('script tag -> window load', samples.load, `the bar starts on load (legacyStartup: false); ${loads} loads`),
-    row('script tag -> onConnect("4.0.0")', samples.connect, `fresh context per load, ${loads} loads`),
+    row('script tag -> onConnect("4.0.0")', samples.connect, `fresh context per load, ${loads} loads, CPU ${cpu}x slower`),
     row('script tag -> onReady', samples.ready, 'SSO on onCredentials + identifyIP pairing'),
   ];
 }

@@ -57,6 +57,18 @@ std::vector<float> decode_file(const std::string& file) {
     return pcm;
 }
 
+
+// A simulated caller talking to `agent`, who is muted: the caller hears 20 ms of silence per tick.
+media::BridgeLeg muted_caller_call(const std::string& id, int agent) {
+    media::BridgeLeg leg;
+    leg.uniqueid = id;
+    leg.caller = media::Endpoint{"trunk:" + id, true};
+    leg.callee = agent_endpoint(agent);
+    leg.state = media::LegState::talking;
+    leg.callee_muted = true;
+    return leg;
+}
+
 }  // namespace
 
 TEST_CASE("ogg's crc is the unreflected crc-32 with polynomial 04c11db7 and no final xor", "[recording]") {
@@ -232,20 +244,11 @@ TEST_CASE("simulated parties share one heard budget: the oldest ended call is dr
     constexpr std::size_t budget = std::size_t{3} * mb::heard_rate * sizeof(std::int16_t);
     mb::MediaBridge bridge({}, budget);
     mb::MediaOutput out;
-    auto call = [](const std::string& id, int agent) {
-        media::BridgeLeg leg;
-        leg.uniqueid = id;
-        leg.caller = media::Endpoint{"trunk:" + id, true};
-        leg.callee = agent_endpoint(agent);
-        leg.state = media::LegState::talking;
-        leg.callee_muted = true;  // the party hears 20 ms of silence per tick
-        return leg;
-    };
-    bridge.set_legs({call("old", 1)});
+    bridge.set_legs({muted_caller_call("old", 1)});
     for (int i = 0; i < 50; ++i) bridge.tick(out);  // 1 s
-    bridge.set_legs({call("newer", 2)});            // "old" ended
+    bridge.set_legs({muted_caller_call("newer", 2)});  // "old" ended
     for (int i = 0; i < 50; ++i) bridge.tick(out);
-    bridge.set_legs({call("live", 3)});             // "newer" ended
+    bridge.set_legs({muted_caller_call("live", 3)});  // "newer" ended
     CHECK(bridge.heard("old"));
     CHECK(bridge.heard_bytes() == 2 * mb::heard_rate * sizeof(std::int16_t));
     for (int i = 0; i < 75; ++i) bridge.tick(out);  // 1.5 s more: over budget by 0.5 s
@@ -269,24 +272,15 @@ TEST_CASE("over the heard budget, the live parties that keep the most lose their
     constexpr std::size_t budget = 3 * second;
     mb::MediaBridge bridge({}, budget);
     mb::MediaOutput out;
-    auto call = [](const std::string& id, int agent) {
-        media::BridgeLeg leg;
-        leg.uniqueid = id;
-        leg.caller = media::Endpoint{"trunk:" + id, true};
-        leg.callee = agent_endpoint(agent);
-        leg.state = media::LegState::talking;
-        leg.callee_muted = true;  // the party hears 20 ms of silence per tick
-        return leg;
-    };
     auto ticks = [&](int count) {
         for (int i = 0; i < count; ++i) bridge.tick(out);
     };
     constexpr std::size_t frame = 320;  // samples of 20 ms at 16 kHz
-    bridge.set_legs({call("first", 1)});
+    bridge.set_legs({muted_caller_call("first", 1)});
     ticks(75);
-    bridge.set_legs({call("first", 1), call("second", 2)});
+    bridge.set_legs({muted_caller_call("first", 1), muted_caller_call("second", 2)});
     ticks(25);
-    bridge.set_legs({call("first", 1), call("second", 2), call("third", 3)});
+    bridge.set_legs({muted_caller_call("first", 1), muted_caller_call("second", 2), muted_caller_call("third", 3)});
     ticks(8);
     CHECK(bridge.heard_bytes() == 149 * frame * sizeof(std::int16_t));  // 2.98 s, within the budget
     // The next tick goes over: the first party, which holds the most, loses its oldest audio until

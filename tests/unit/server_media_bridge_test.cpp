@@ -160,6 +160,37 @@ TEST_CASE("the held agent hears music on hold, the holder hears nothing and is n
     CHECK(ucs::audio::rms_dbfs(pcm) > -40.0);  // a melody, not silence
 }
 
+TEST_CASE("after ticks were missed the next generated frame says restart, and the music carries on where it was",
+          "[media][server]") {
+    media::BridgeLeg leg = agents_call(media::LegState::held);
+    leg.held_by = media::Side::caller;
+    TwoAgents stalled(leg);
+    TwoAgents steady(leg);
+    for (int i = 0; i < 10; ++i) {
+        stalled.bridge.tick(stalled.out);
+        steady.bridge.tick(steady.out);
+    }
+    // The shell's loop stalled: it skips the ticks it missed and says so.
+    stalled.bridge.ticks_missed();
+    for (int i = 0; i < 3; ++i) {
+        stalled.bridge.tick(stalled.out);
+        steady.bridge.tick(steady.out);
+    }
+    const auto after_stall = frames_to(stalled.out, socket_b);
+    const auto uninterrupted = frames_to(steady.out, socket_b);
+    REQUIRE(after_stall.size() == 13);
+    REQUIRE(uninterrupted.size() == 13);
+    CHECK_FALSE(after_stall[9].header.restart);
+    CHECK(after_stall[10].header.restart);  // the bar times the stream afresh instead of hearing it late
+    CHECK_FALSE(after_stall[11].header.restart);
+    CHECK_FALSE(uninterrupted[10].header.restart);
+    CHECK(after_stall[10].header.seq == after_stall[9].header.seq + 1);
+    for (std::size_t i = 10; i < 13; ++i) {
+        CHECK(std::vector<std::uint8_t>(after_stall[i].payload.begin(), after_stall[i].payload.end()) ==
+              std::vector<std::uint8_t>(uninterrupted[i].payload.begin(), uninterrupted[i].payload.end()));
+    }
+}
+
 TEST_CASE("a muted agent's far end gets silence frames every tick and none of the muted agent's audio", "[media][server]") {
     media::BridgeLeg leg = agents_call();
     leg.caller_muted = true;

@@ -46,6 +46,7 @@ struct Listener {
     std::uint32_t seq_offset = 0;  // forwarding: receiver's seq = sender's + offset
     std::uint32_t ts_offset = 0;
     std::size_t clip_at = 0;  // music on hold: the listener's place in the loop
+    bool timing_lost = false;  // ticks were missed: the next generated frame says restart
 };
 
 // A simulated party: what it plays and what it has heard.
@@ -234,13 +235,14 @@ struct MediaBridge::Impl {
             listener.next_ts = header.timestamp + media::timestamp_step;
         out.frames.push_back({listener.socket, std::move(bytes).value()});
         listener.sent_on_stream = true;
+        listener.timing_lost = false;
     }
 
     // A frame made here (not forwarded): the next numbers of the listener's stream.
     void generate(Listener& listener, std::string origin, std::span<const std::uint8_t> payload, MediaOutput& out) {
         media::FrameHeader header;
-        header.restart = origin != listener.origin;
-        if (header.restart) listener.clip_at = 0;
+        if (origin != listener.origin) listener.clip_at = 0;
+        header.restart = origin != listener.origin || listener.timing_lost;
         listener.origin = std::move(origin);
         header.silence = payload.empty();
         header.seq = listener.next_seq;
@@ -515,6 +517,12 @@ void MediaBridge::tick(MediaOutput& out) {
             impl.hear(party->second, {});
     }
     impl.tick_recordings(out, counters_);
+}
+
+bool MediaBridge::busy() const { return !impl_->routes.empty() || !impl_->recorders.empty(); }
+
+void MediaBridge::ticks_missed() {
+    for (auto& [user_id, listener] : impl_->listeners) listener.timing_lost = true;
 }
 
 void MediaBridge::set_recorded(std::set<std::string> uniqueids) { impl_->recorded = std::move(uniqueids); }

@@ -111,6 +111,11 @@ public:
     // One 20 ms period: a frame of generated audio to every agent that hears one, and silence into
     // the ears of simulated parties whose agent is muted; 20 ms more of every recording.
     void tick(MediaOutput& out);
+    // The shell missed ticks (its loop stalled) and carries on from now rather than catching up:
+    // without a word, every bar would hear its generated stream late by the stall from then on. So
+    // the next generated frame to each agent says restart, and its bar times the stream afresh;
+    // music and prompts carry on where they were.
+    void ticks_missed();
 
     // Why `audio` cannot be played, if it cannot. Speech is rendered here (once per text, cached).
     std::optional<std::string> prepare_audio(const PartyAudio& audio);

@@ -7,7 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
+#include <string>
 #include <utility>
 
 namespace ucs::server::net {
@@ -17,6 +19,7 @@ namespace {
 constexpr auto tick_period = std::chrono::milliseconds(20);
 // Behind by more than this (a stalled loop): start the pacing afresh instead of catching up in a burst.
 constexpr auto max_lag = std::chrono::milliseconds(100);
+constexpr auto stall_log_interval = std::chrono::seconds(10);  // an overloaded loop stalls every tick
 constexpr std::uint16_t close_unsupported_data = 1003;
 // docs/media.md: the session a media socket was attached with has ended (logout, expiry).
 constexpr std::uint16_t close_session_ended = 4002;
@@ -28,6 +31,8 @@ struct MediaHub::Timer {
     explicit Timer(boost::asio::io_context& io) : timer(io) {}
     boost::asio::steady_timer timer;
     std::chrono::steady_clock::time_point next;
+    std::uint64_t stalls = 0;  // since the last log line about them
+    std::chrono::steady_clock::time_point next_stall_log;
 };
 
 MediaHub::MediaHub(boost::asio::io_context& io, Engine& engine, media_bridge::SpeechRenderer speech,
@@ -147,8 +152,19 @@ void MediaHub::arm_timer() {
 void MediaHub::on_timer() {
     const auto now = std::chrono::steady_clock::now();
     timer_->next += tick_period;
-    if (now - timer_->next > max_lag) timer_->next = now + tick_period;
     try {
+        if (now - timer_->next > max_lag) {
+            ++timer_->stalls;
+            if (bridge_.busy() && now >= timer_->next_stall_log) {
+                const auto behind = std::chrono::duration_cast<std::chrono::milliseconds>(now - timer_->next);
+                log_line("media: the event loop fell " + std::to_string(behind.count()) + " ms behind (" +
+                         std::to_string(timer_->stalls) + " time(s) since the last such line); generated audio restarts its timing");
+                timer_->stalls = 0;
+                timer_->next_stall_log = now + stall_log_interval;
+            }
+            timer_->next = now + tick_period;
+            bridge_.ticks_missed();
+        }
         if (++ticks_ % session_check_ticks == 0) close_ended_sessions();
         if (calls_read_at_ != engine_.inputs_taken()) read_calls();
         media_bridge::MediaOutput out;

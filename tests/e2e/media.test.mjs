@@ -309,8 +309,23 @@ test('the sockets cut mid-call: the audio is back both ways within 2 s of the re
       mine = await audio.fetchRecordingAs(bar.page, env, { user: 'agent1', ssoToken: freshSsoToken('agent1'), phone: '101', uniqueid });
       return mine.get.status === 200 && mine.get.length > 1000;
     }, 5_000);
-    t.diagnostic(`agent1's recording: ${JSON.stringify(mine)}`);
+    const { decoded, ...served } = mine;
+    t.diagnostic(`agent1's recording: ${JSON.stringify(served)}`);
     assert.deepEqual([mine.get.type, mine.get.magic], ['audio/ogg', 'OggS']);
+    // The browser plays it as two channels: the caller's on the left, the agent's on the right. A
+    // channel has its end's tone when some 100 ms of it is that tone (the agent's is cut off for a
+    // while), and nothing of the other end's: that tone's share of the whole channel's power.
+    assert.equal(decoded.channels, 2, 'a stereo recording');
+    const [left, right] = decoded.samples.map((samples, channel) => {
+      const [own, other] = channel === 0 ? [CALLER_HZ, MIC_HZ] : [MIC_HZ, CALLER_HZ];
+      const window = decoded.rate / 10;
+      const clearest = Math.max(...Array.from({ length: Math.floor(samples.length / window) },
+        (_, i) => goertzel(samples.slice(i * window, (i + 1) * window), decoded.rate, own).share));
+      return { own: clearest, other: goertzel(samples, decoded.rate, other).share };
+    });
+    t.diagnostic(`recording: ${(decoded.samples[0].length / decoded.rate).toFixed(2)} s; left ${JSON.stringify(left)}, right ${JSON.stringify(right)}`);
+    assert.ok(left.own > 0.8 && left.other < 0.05, 'the caller, and only the caller, on the left');
+    assert.ok(right.own > 0.8 && right.other < 0.05, 'the agent, and only the agent, on the right');
     assert.deepEqual(mine.head, { status: 200, length: mine.get.length, bodyBytes: 0 }, 'HEAD: its length, no body');
     await other.open(env.crm.addPage({ html: '<!doctype html><title>agent2</title>' }));
     const theirs = await audio.fetchRecordingAs(other.page, env, { user: 'agent2', ssoToken: freshSsoToken('agent2'), phone: '102', uniqueid });

@@ -20,15 +20,20 @@
 // Oracles: no sanitizer report, no exception; every frame the bridge sends goes to an attached socket,
 // parses as a media frame and carries that socket's agent's current stream; only a replaced socket is
 // closed, with close_replaced; every binary frame is forwarded, decoded, dropped or counted (the
-// counters never go back); what a party heard never exceeds what it keeps. read_attach refuses
+// counters never go back); what a party heard never exceeds what it keeps; calls 1 and 2 are
+// recorded, and every recording's bytes are Ogg pages of 20 ms two-stream Opus packets. read_attach refuses
 // every attach here (the engine has no sessions) with one JSON-RPC error frame, valid UTF-8 JSON.
 #include "fuzz_support.hpp"
 #include "media/frame.hpp"
 #include "server/engine/engine.hpp"
 #include "server/media/attach.hpp"
 #include "server/media/bridge.hpp"
+#include "server/media/ogg_opus.hpp"
 #include "support/engine_fakes.hpp"
 #include "support/memory_store.hpp"
+
+#include <opus.h>
+#include <opus_multistream.h>
 
 #include <algorithm>
 #include <array>
@@ -84,6 +89,7 @@ public:
         for (const bridge::MediaSocket socket : sockets_) bridge_->detach(socket);
         legs_ = contact_centre();
         bridge_->set_legs(legs_);
+        bridge_->set_recorded({"call-1", "call-2"});
         fuzz::require(!bridge_->set_party_audio("call-1", tone()), "the caller of call-1 cannot play a tone");
         bridge::MediaOutput out;
         for (std::size_t i = 0; i < agents.size(); ++i) {
@@ -174,6 +180,21 @@ private:
         for (const auto& [socket, code] : out.closes) {
             fuzz::require(replaced == socket, "the bridge closed a socket nobody replaced");
             fuzz::require(code == bridge::close_replaced, "the bridge closed a replaced socket with another code than 4001");
+        }
+        for (const auto& recorded : out.recordings) check_recording(recorded.bytes);
+    }
+
+    // Whatever the bars sent, a recording's bytes are whole Ogg pages whose audio packets are
+    // two-stream Opus packets of 20 ms that libopus can take apart.
+    static void check_recording(const std::string& bytes) {
+        const auto stream = bridge::read_ogg(bytes);
+        fuzz::require(stream.has_value(), "a recording's bytes are not whole Ogg pages");
+        for (const std::string& packet : stream->packets) {
+            if (packet.starts_with("OpusHead") || packet.starts_with("OpusTags")) continue;
+            std::vector<unsigned char> copy(packet.begin(), packet.end());
+            const auto size = static_cast<opus_int32>(copy.size());
+            fuzz::require(opus_multistream_packet_unpad(copy.data(), size, 2) > 0, "a recorded packet is not two Opus streams");
+            fuzz::require(opus_packet_get_nb_samples(copy.data(), size, 48000) == 960, "a recorded packet is not 20 ms");
         }
     }
 

@@ -58,6 +58,30 @@ class Opus:
         self.lib.opus_decoder_destroy(ctypes.c_void_p(self.decoder))
 
 
+class OpusTwoStreams:
+    """libopus's multistream decoder for a recording: two uncoupled mono streams (channel mapping
+    family 1), channel i from stream i, 48 kHz."""
+
+    def __init__(self):
+        self.lib = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
+        error = ctypes.c_int()
+        mapping = (ctypes.c_ubyte * 2)(0, 1)
+        self.lib.opus_multistream_decoder_create.restype = ctypes.c_void_p
+        self.decoder = self.lib.opus_multistream_decoder_create(RATE, 2, 2, 0, mapping, ctypes.byref(error))
+        assert error.value == 0
+
+    def decode(self, payload):
+        """One packet: (channel 0 samples, channel 1 samples)."""
+        pcm = (ctypes.c_float * (2 * FRAME))()
+        data = (ctypes.c_ubyte * len(payload)).from_buffer_copy(payload)
+        count = self.lib.opus_multistream_decode_float(ctypes.c_void_p(self.decoder), data, len(payload), pcm, FRAME, 0)
+        assert count == FRAME, count
+        return list(pcm[0::2]), list(pcm[1::2])
+
+    def close(self):
+        self.lib.opus_multistream_decoder_destroy(ctypes.c_void_p(self.decoder))
+
+
 def goertzel_share(samples, rate, frequency):
     """The frequency's share of the block's power (about 1 for a pure tone there)."""
     coefficient = 2 * math.cos(2 * math.pi * frequency / rate)

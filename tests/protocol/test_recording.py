@@ -1,5 +1,5 @@
 """Recording in ucsd (docs/media.md "Recording", docs/server.md "Recordings") over real sockets: a call
-of the recorded Support queue yields an Ogg Opus file with the caller's tone and the agent's in it,
+of the recorded Support queue yields an Ogg Opus file with the caller's tone and the agent's on channels of their own,
 served at /recordings/{uniqueid} to the agent (recordingUrl token), in ranges, to REST clients, not to
 another agent, and still there after a restart; a recording that cannot be written is logged and the
 call goes on. The file is parsed here (Ogg pages, CRC) and decoded with Debian's libopus (ctypes)."""
@@ -15,7 +15,7 @@ import urllib.request
 
 import ucsd_harness  # noqa: F401  (re-executes under Debian's python when websockets is missing)
 import websockets
-from test_media import FRAME, RATE, Opus, frame, goertzel_share, parse
+from test_media import FRAME, RATE, Opus, OpusTwoStreams, frame, goertzel_share, parse
 from test_protocol import Agent, Server, sso_token
 
 CRC_TABLE = []
@@ -137,21 +137,30 @@ class RecordingTest(unittest.TestCase):
             pages, packets = ogg_packets(body)
             self.assertEqual(pages[0]["flags"], 0x02)
             self.assertTrue(packets[0].startswith(b"OpusHead"))
-            self.assertEqual(packets[0][9], 1)  # one channel: both ends mixed
+            # Two channels, one uncoupled mono stream each (mapping family 1): the caller, the agent.
+            self.assertEqual(packets[0][9], 2)
+            self.assertEqual(packets[0][18:23], bytes([1, 2, 0, 0, 1]))
             pre_skip = struct.unpack("<H", packets[0][10:12])[0]
             self.assertTrue(packets[1].startswith(b"OpusTags"))
-            opus = Opus()
-            pcm = []
+            opus = OpusTwoStreams()
+            caller_pcm, agent_pcm = [], []
             for packet in packets[2:]:
-                pcm += opus.decode(packet)
+                left, right = opus.decode(packet)
+                caller_pcm += left
+                agent_pcm += right
             opus.close()
-            pcm = pcm[pre_skip:]
+            caller_pcm, agent_pcm = caller_pcm[pre_skip:], agent_pcm[pre_skip:]
             self.assertEqual(pages[-1]["granule"], (len(packets) - 2) * FRAME)
-            self.assertGreater(len(pcm), int(1.8 * RATE))
-            caller_alone = pcm[RATE // 4: RATE // 4 + RATE // 2]
+            self.assertGreater(len(caller_pcm), int(1.8 * RATE))
+            caller_alone = caller_pcm[RATE // 4: RATE // 4 + RATE // 2]
             self.assertGreater(goertzel_share(caller_alone, RATE, 440), 0.8)
-            tail = pcm[-RATE // 2 - RATE // 10: -RATE // 10]
-            self.assertGreater(goertzel_share(tail, RATE, 1000), 0.2)  # the agent's tone, over the caller's
+            self.assertGreater(goertzel_share(caller_pcm[-RATE // 2:], RATE, 440), 0.8)
+            # The agent's tone, on its own channel: this test's 20 ms sleeps drift, and the periods
+            # its frames missed are silent there, so the clearest 100 ms of its last second is asked.
+            windows = [agent_pcm[i: i + RATE // 10] for i in range(len(agent_pcm) - RATE, len(agent_pcm) - RATE // 10, RATE // 20)]
+            self.assertGreater(max(goertzel_share(w, RATE, 1000) for w in windows), 0.8)
+            self.assertLess(goertzel_share(agent_pcm, RATE, 440), 0.05)  # and nothing of the other end's
+            self.assertLess(goertzel_share(caller_pcm, RATE, 1000), 0.05)
 
             # The agent's own URL, from the control socket; a Range as <audio> sends when it seeks.
             url = await agent.ok("recordingUrl", {"uniqueid": uniqueid})

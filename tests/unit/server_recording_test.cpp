@@ -1,6 +1,7 @@
 // Recording in ucsd (docs/media.md, "Recording"): the Ogg Opus page writer (CRC, lacing, granule
 // positions, OpusHead/OpusTags) read back by our own parser, a recorded call's audio decoded back and
 // its tones found, and the bridge's budget for what simulated parties heard.
+#include "audio/tones.hpp"
 #include "media/opus_codec.hpp"
 #include "media/tone_detector.hpp"
 #include "server/media/bridge.hpp"
@@ -10,8 +11,11 @@
 #include "support/tone_frames.hpp"
 
 #include <catch2/catch.hpp>
+#include <opus.h>
+#include <opus_multistream.h>
 
 #include <array>
+#include <memory>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -57,6 +61,37 @@ std::vector<float> decode_file(const std::string& file) {
     return pcm;
 }
 
+// A two-channel Ogg Opus file (mapping family 1, one mono stream per channel) decoded at 48 kHz,
+// pre-skip dropped: each channel's samples.
+std::array<std::vector<float>, 2> decode_channels(const std::string& file) {
+    auto stream = mb::read_ogg(file);
+    INFO((stream ? std::string() : stream.error()));
+    REQUIRE(stream);
+    REQUIRE(stream->packets.size() >= 2);
+    auto head = mb::read_opus_head(stream->packets[0]);
+    REQUIRE(head);
+    REQUIRE((head->channels == 2 && head->mapping_family == 1 && head->streams == 2 && head->coupled == 0));
+    const std::array<unsigned char, 2> mapping{0, 1};
+    int error = 0;
+    std::unique_ptr<OpusMSDecoder, decltype(&opus_multistream_decoder_destroy)> decoder(
+        opus_multistream_decoder_create(48000, 2, 2, 0, mapping.data(), &error), &opus_multistream_decoder_destroy);
+    REQUIRE(error == OPUS_OK);
+    std::array<std::vector<float>, 2> channels;
+    for (std::size_t i = 2; i < stream->packets.size(); ++i) {
+        const std::string& packet = stream->packets[i];
+        std::array<float, 2 * media::frame_samples> out{};
+        const int samples = opus_multistream_decode_float(decoder.get(), reinterpret_cast<const unsigned char*>(packet.data()),
+                                                          static_cast<opus_int32>(packet.size()), out.data(),
+                                                          static_cast<int>(media::frame_samples), 0);
+        REQUIRE(samples == static_cast<int>(media::frame_samples));
+        for (int k = 0; k < samples; ++k) {
+            channels[0].push_back(out[2 * k]);
+            channels[1].push_back(out[2 * k + 1]);
+        }
+    }
+    for (auto& channel : channels) channel.erase(channel.begin(), channel.begin() + head->pre_skip);
+    return channels;
+}
 
 // A simulated caller talking to `agent`, who is muted: the caller hears 20 ms of silence per tick.
 media::BridgeLeg muted_caller_call(const std::string& id, int agent) {
@@ -107,9 +142,22 @@ TEST_CASE("an ogg opus file starts with OpusHead alone on a BOS page, then OpusT
     CHECK(head->channels == 1);
     CHECK(head->pre_skip == 312);
     CHECK(head->input_rate == 48000);
+    CHECK(head->mapping_family == 0);
     CHECK(stream->packets[0].size() == 19);
     CHECK(stream->packets[1] == std::string("OpusTags\x04\0\0\0ucsd\0\0\0\0", 20));
     CHECK(stream->packets[5] == std::string(packet.begin(), packet.end()));
+}
+
+TEST_CASE("a two-channel opus head of mapping family 1 lists one uncoupled stream per channel", "[recording]") {
+    mb::OggOpusWriter writer(1, mb::OpusHead{.channels = 2, .pre_skip = 312, .input_rate = 48000, .mapping_family = 1}, "ucsd");
+    auto stream = mb::read_ogg(writer.headers());
+    REQUIRE(stream);
+    REQUIRE(stream->packets[0].size() == 21 + 2);
+    CHECK(stream->packets[0].substr(18) == std::string("\x01\x02\x00\x00\x01", 5));  // family, streams, coupled, mapping
+    auto head = mb::read_opus_head(stream->packets[0]);
+    REQUIRE(head);
+    CHECK((head->channels == 2 && head->mapping_family == 1 && head->streams == 2 && head->coupled == 0));
+    CHECK_FALSE(mb::read_opus_head(stream->packets[0].substr(0, 21)));  // its mapping table cut off
 }
 
 TEST_CASE("a packet of a multiple of 255 bytes ends its lacing with a zero, and a flipped bit fails the crc",
@@ -149,27 +197,114 @@ TEST_CASE("a tone encoded into an ogg opus file decodes back to the tone", "[rec
     CHECK(media::tone_share(std::span(pcm).subspan(media::sample_rate / 2, media::sample_rate / 2), media::sample_rate, 440) > 0.8);
 }
 
-TEST_CASE("a call recorder mixes both ends into one stream that holds each end's tone", "[recording]") {
-    auto recorder = mb::CallRecorder::create("call-9");
-    REQUIRE(recorder);
+TEST_CASE("a call recorder keeps the caller on the left channel and the called end on the right, each end's packets as they came",
+          "[recording]") {
+    mb::CallRecorder recorder("call-9");
     auto agent = media::Encoder::create();
     auto caller = media::Encoder::create();
     REQUIRE(agent);
     REQUIRE(caller);
     std::string file;
+    std::vector<std::vector<std::uint8_t>> agent_said;
     // One second the caller speaks (440 Hz), then one second the agent (1000 Hz).
     for (std::size_t i = 0; i < 100; ++i) {
-        if (i < 50) recorder->said("trunk:1", encoded(*caller, tone_frame(440, i)));
-        else recorder->said("agent:1", encoded(*agent, tone_frame(1000, i)));
-        file += recorder->tick();
+        if (i < 50) {
+            recorder.said(media::Side::caller, encoded(*caller, tone_frame(440, i)));
+        } else {
+            agent_said.push_back(encoded(*agent, tone_frame(1000, i)));
+            recorder.said(media::Side::callee, agent_said.back());
+        }
+        file += recorder.tick();
     }
-    file += recorder->finish();
-    const std::vector<float> pcm = decode_file(file);
-    REQUIRE(pcm.size() > media::sample_rate * 19 / 10);
-    const auto first = std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2);
-    const auto second = std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2);
-    CHECK(media::tone_share(first, media::sample_rate, 440) > 0.8);
-    CHECK(media::tone_share(second, media::sample_rate, 1000) > 0.8);
+    file += recorder.finish();
+
+    // The agent's packets are in the file byte for byte: copied, not decoded and encoded again.
+    auto stream = mb::read_ogg(file);
+    REQUIRE(stream);
+    REQUIRE(stream->packets.size() == 2 + 100);
+    for (std::size_t i = 0; i < agent_said.size(); ++i)
+        CHECK(stream->packets[2 + 50 + i].ends_with(std::string(agent_said[i].begin(), agent_said[i].end())));
+
+    const auto [left, right] = decode_channels(file);
+    REQUIRE(left.size() == 100 * media::frame_samples - 312);
+    const auto first = [](const std::vector<float>& pcm) { return std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2); };
+    const auto second = [](const std::vector<float>& pcm) { return std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2); };
+    CHECK(media::tone_share(first(left), media::sample_rate, 440) > 0.8);
+    CHECK(ucs::audio::rms_dbfs(first(right)) < -60.0);  // the agent said nothing yet: silence
+    CHECK(media::tone_share(second(right), media::sample_rate, 1000) > 0.8);
+    CHECK(ucs::audio::rms_dbfs(second(left)) < -60.0);
+}
+
+TEST_CASE("a packet that is not 20 ms of opus is not recorded, and its end is silent for that period", "[recording]") {
+    mb::CallRecorder recorder("call-10");
+    std::string file;
+    for (int i = 0; i < 20; ++i) {
+        recorder.said(media::Side::caller, std::vector<std::uint8_t>{0x03});        // code 3 without its frame count
+        recorder.said(media::Side::callee, std::vector<std::uint8_t>{0x00, 0x00});  // 10 ms of SILK, not 20
+        file += recorder.tick();
+    }
+    file += recorder.finish();
+    const auto [left, right] = decode_channels(file);
+    CHECK(left.size() == 20 * media::frame_samples - 312);
+    CHECK(ucs::audio::rms_dbfs(left) < -60.0);
+    CHECK(ucs::audio::rms_dbfs(right) < -60.0);
+}
+
+TEST_CASE("a multistream packet frames every stream but the last self-delimited, long frames and several frames too",
+          "[recording]") {
+    int error = 0;
+    std::unique_ptr<OpusEncoder, decltype(&opus_encoder_destroy)> encoder(
+        opus_encoder_create(48000, 1, OPUS_APPLICATION_AUDIO, &error), &opus_encoder_destroy);
+    REQUIRE(error == OPUS_OK);
+    opus_encoder_ctl(encoder.get(), OPUS_SET_BITRATE(256000));  // frames over 252 bytes: two-byte lengths
+    auto encode = [&](std::size_t seq, double hz) {
+        std::vector<std::uint8_t> packet(1500);
+        const auto pcm = tone_frame(hz, seq);
+        const int size = opus_encode_float(encoder.get(), pcm.data(), static_cast<int>(pcm.size()), packet.data(),
+                                           static_cast<opus_int32>(packet.size()));
+        REQUIRE(size > 0);
+        packet.resize(static_cast<std::size_t>(size));
+        return packet;
+    };
+    // 40 ms packets of two 20 ms frames each (code 1 or 3), so the re-framing must list both lengths.
+    auto two_frames = [&](std::size_t seq, double hz) {
+        const auto a = encode(seq, hz);
+        const auto b = encode(seq + 1, hz);
+        std::unique_ptr<OpusRepacketizer, decltype(&opus_repacketizer_destroy)> joiner(opus_repacketizer_create(),
+                                                                                      &opus_repacketizer_destroy);
+        REQUIRE(opus_repacketizer_cat(joiner.get(), a.data(), static_cast<opus_int32>(a.size())) == OPUS_OK);
+        REQUIRE(opus_repacketizer_cat(joiner.get(), b.data(), static_cast<opus_int32>(b.size())) == OPUS_OK);
+        std::vector<std::uint8_t> packet(3000);
+        const int size = opus_repacketizer_out(joiner.get(), packet.data(), static_cast<opus_int32>(packet.size()));
+        REQUIRE(size > 0);
+        packet.resize(static_cast<std::size_t>(size));
+        return packet;
+    };
+    for (const bool several : {false, true}) {
+        const auto left = several ? two_frames(0, 440) : encode(0, 440);
+        const auto right = several ? two_frames(10, 1000) : encode(10, 1000);
+        REQUIRE(left.size() > 2 * 252 / (several ? 1 : 2));
+        auto packet = mb::multistream_packet(std::array<std::span<const std::uint8_t>, 2>{left, right});
+        REQUIRE(packet);
+        // libopus's multistream decoder gives exactly what two mono decoders give for the originals.
+        const std::array<unsigned char, 2> mapping{0, 1};
+        std::unique_ptr<OpusMSDecoder, decltype(&opus_multistream_decoder_destroy)> both(
+            opus_multistream_decoder_create(48000, 2, 2, 0, mapping.data(), &error), &opus_multistream_decoder_destroy);
+        REQUIRE(error == OPUS_OK);
+        const int frame = several ? 1920 : 960;
+        std::vector<float> stereo(2 * static_cast<std::size_t>(frame));
+        REQUIRE(opus_multistream_decode_float(both.get(), reinterpret_cast<const unsigned char*>(packet->data()),
+                                              static_cast<opus_int32>(packet->size()), stereo.data(), frame, 0) == frame);
+        for (const auto& [channel, original] : {std::pair{0, &left}, std::pair{1, &right}}) {
+            std::unique_ptr<OpusDecoder, decltype(&opus_decoder_destroy)> mono(opus_decoder_create(48000, 1, &error),
+                                                                               &opus_decoder_destroy);
+            std::vector<float> pcm(static_cast<std::size_t>(frame));
+            REQUIRE(opus_decode_float(mono.get(), original->data(), static_cast<opus_int32>(original->size()), pcm.data(),
+                                      frame, 0) == frame);
+            for (int k = 0; k < frame; ++k) REQUIRE(stereo[2 * static_cast<std::size_t>(k) + channel] == pcm[static_cast<std::size_t>(k)]);
+        }
+    }
+    CHECK_FALSE(mb::multistream_packet(std::array<std::span<const std::uint8_t>, 2>{std::span<const std::uint8_t>{}, std::span<const std::uint8_t>{}}));
 }
 
 TEST_CASE("the bridge records a recorded call from its first talking moment, both ways, and ends the file with the call",
@@ -214,13 +349,14 @@ TEST_CASE("the bridge records a recorded call from its first talking moment, bot
         file += chunk.bytes;
     }
     CHECK(bridge.counters().recordings == 1);
-    const std::vector<float> pcm = decode_file(file);
-    REQUIRE(pcm.size() > media::sample_rate * 19 / 10);
-    const auto caller_only = std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2);
-    const auto both = std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2);
-    CHECK(media::tone_share(caller_only, media::sample_rate, 440) > 0.8);
-    CHECK(media::tone_share(both, media::sample_rate, 440) > 0.2);
-    CHECK(media::tone_share(both, media::sample_rate, 1000) > 0.2);
+    const auto [left, right] = decode_channels(file);
+    REQUIRE(left.size() > media::sample_rate * 19 / 10);
+    const auto first = [](const std::vector<float>& pcm) { return std::span(pcm).subspan(media::sample_rate / 5, media::sample_rate / 2); };
+    const auto second = [](const std::vector<float>& pcm) { return std::span(pcm).subspan(media::sample_rate * 6 / 5, media::sample_rate / 2); };
+    CHECK(media::tone_share(first(left), media::sample_rate, 440) > 0.8);  // the caller, all along
+    CHECK(media::tone_share(second(left), media::sample_rate, 440) > 0.8);
+    CHECK(ucs::audio::rms_dbfs(first(right)) < -60.0);  // the agent, from the second half
+    CHECK(media::tone_share(second(right), media::sample_rate, 1000) > 0.8);
 }
 
 TEST_CASE("a call that is not recorded yields no recording bytes", "[recording]") {

@@ -157,9 +157,16 @@ struct MediaBridge::Impl {
     std::set<std::string> recorded;                  // uniqueids the engine records
     std::map<std::string, CallRecorder> recorders;   // by uniqueid: recordings under way
 
-    // `from` said `payload` into call `call`: the call's recording hears it too.
+    std::map<std::string, std::string> callers;     // uniqueid -> its caller's endpoint id
+
+    // `from` said `payload` into call `call`: the call's recording hears it too, on the caller's
+    // channel or the called end's.
     void record(const std::string& call, const std::string& from, std::span<const std::uint8_t> payload) {
-        if (auto recorder = recorders.find(call); recorder != recorders.end()) recorder->second.said(from, payload);
+        const auto recorder = recorders.find(call);
+        if (recorder == recorders.end()) return;
+        const auto caller = callers.find(call);
+        const bool is_caller = caller != callers.end() && caller->second == from;
+        recorder->second.said(is_caller ? media::Side::caller : media::Side::callee, payload);
     }
 
     // Starts, continues and ends recordings: 20 ms more of each while its call talks or is held.
@@ -177,9 +184,7 @@ struct MediaBridge::Impl {
             if (!recorded.contains(uniqueid)) continue;
             auto recorder = recorders.find(uniqueid);
             if (recorder == recorders.end()) {
-                auto created = CallRecorder::create(uniqueid);
-                if (!created) continue;
-                recorder = recorders.emplace(uniqueid, std::move(created).value()).first;
+                recorder = recorders.try_emplace(uniqueid, uniqueid).first;
                 ++counters.recordings;
             }
             if (std::string bytes = recorder->second.tick(); !bytes.empty())
@@ -474,9 +479,11 @@ void MediaBridge::set_legs(std::vector<media::BridgeLeg> legs) {
     impl.routes = media::who_hears_what(legs);
     impl.hearers.clear();
     impl.leg_states.clear();
+    impl.callers.clear();
     std::set<std::string> live;
     for (const media::BridgeLeg& leg : legs) {
         impl.leg_states[leg.uniqueid] = leg.state;
+        impl.callers[leg.uniqueid] = leg.caller.id;
         // The outside party of a call: its caller, else the number an agent dialled.
         for (const Endpoint* end : {&leg.caller, leg.callee ? &*leg.callee : nullptr}) {
             if (end == nullptr || !end->simulated) continue;

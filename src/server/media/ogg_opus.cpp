@@ -1,5 +1,7 @@
 #include "server/media/ogg_opus.hpp"
 
+#include <opus.h>
+
 #include <array>
 #include <cstring>
 #include <utility>
@@ -10,7 +12,6 @@ namespace {
 
 constexpr std::size_t page_header_size = 27;
 constexpr std::size_t max_segments = 255;
-constexpr std::uint8_t flag_continued = 0x01;
 constexpr std::uint8_t flag_bos = 0x02;
 constexpr std::uint8_t flag_eos = 0x04;
 
@@ -58,7 +59,12 @@ std::string OggOpusWriter::headers() {
     put_le(opus_head, head_.pre_skip, 2);
     put_le(opus_head, head_.input_rate, 4);
     put_le(opus_head, 0, 2);  // output gain
-    opus_head.push_back(0);   // channel mapping family 0: mono or stereo, no table
+    opus_head.push_back(static_cast<char>(head_.mapping_family));
+    if (head_.mapping_family != 0) {
+        opus_head.push_back(static_cast<char>(head_.channels));  // streams: one per channel
+        opus_head.push_back(0);                                   // none of them coupled
+        for (int channel = 0; channel < head_.channels; ++channel) opus_head.push_back(static_cast<char>(channel));
+    }
     std::string tags = "OpusTags";
     put_le(tags, vendor_.size(), 4);
     tags += vendor_;
@@ -165,7 +171,58 @@ Expected<OpusHead, std::string> read_opus_head(std::string_view packet) {
     head.channels = static_cast<std::uint8_t>(packet[9]);
     head.pre_skip = static_cast<std::uint16_t>(get_le(packet, 10, 2));
     head.input_rate = static_cast<std::uint32_t>(get_le(packet, 12, 4));
+    head.mapping_family = static_cast<std::uint8_t>(packet[18]);
+    if (head.mapping_family != 0) {
+        if (packet.size() < 21 + static_cast<std::size_t>(head.channels)) return Unexpected(std::string("OpusHead: truncated channel mapping table"));
+        head.streams = static_cast<std::uint8_t>(packet[19]);
+        head.coupled = static_cast<std::uint8_t>(packet[20]);
+    }
     return head;
+}
+
+namespace {
+
+// RFC 6716 §3.2.1: a frame length of one byte below 252, else two.
+void put_frame_length(std::string& out, std::size_t length) {
+    if (length < 252) {
+        out.push_back(static_cast<char>(length));
+        return;
+    }
+    const std::size_t first = 252 + (length & 3);
+    out.push_back(static_cast<char>(first));
+    out.push_back(static_cast<char>((length - first) / 4));
+}
+
+}  // namespace
+
+Expected<std::string, std::string> multistream_packet(std::span<const std::span<const std::uint8_t>> packets) {
+    std::string out;
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        const std::span<const std::uint8_t> packet = packets[i];
+        if (i + 1 == packets.size()) {
+            out.append(reinterpret_cast<const char*>(packet.data()), packet.size());
+            break;
+        }
+        unsigned char toc = 0;
+        std::array<const unsigned char*, 48> frames{};
+        std::array<opus_int16, 48> sizes{};
+        const int count = opus_packet_parse(packet.data(), static_cast<opus_int32>(packet.size()), &toc, frames.data(),
+                                            sizes.data(), nullptr);
+        if (count < 1) return Unexpected("stream " + std::to_string(i) + ": not an Opus packet");
+        // Appendix B: code 0 (one frame) with its length; more frames as code 3, VBR, no padding,
+        // every frame's length given (the last one's too, which makes it self-delimiting).
+        const auto config = static_cast<char>(toc & 0xFC);
+        if (count == 1) {
+            out.push_back(config);
+        } else {
+            out.push_back(static_cast<char>(config | 3));
+            out.push_back(static_cast<char>(0x80 | count));
+        }
+        for (int frame = 0; frame < count; ++frame) put_frame_length(out, static_cast<std::size_t>(sizes[frame]));
+        for (int frame = 0; frame < count; ++frame)
+            out.append(reinterpret_cast<const char*>(frames[frame]), static_cast<std::size_t>(sizes[frame]));
+    }
+    return out;
 }
 
 }  // namespace ucs::server::media_bridge

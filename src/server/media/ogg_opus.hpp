@@ -25,7 +25,19 @@ struct OpusHead {
     int channels = 1;
     std::uint16_t pre_skip = 0;  // 48 kHz samples the decoder drops at the start (the encoder's lookahead)
     std::uint32_t input_rate = 48000;
+    // Channel mapping family (RFC 7845 §5.1.1): 0, one Opus stream of one or two channels; 1, here
+    // always one uncoupled mono stream per channel, channel i being stream i (packets are then
+    // multistream_packet()s).
+    std::uint8_t mapping_family = 0;
+    int streams = 1;  // read back: family 0 has one
+    int coupled = 0;
 };
+
+// One packet of a multistream Opus stream (RFC 7845 §5.1.1) from one Opus packet per stream, in
+// stream order and all of the same duration: each but the last re-framed self-delimited (RFC 6716
+// Appendix B), the last as it is. The packets' coded frames are copied, never decoded. The error
+// says which packet does not parse.
+Expected<std::string, std::string> multistream_packet(std::span<const std::span<const std::uint8_t>> packets);
 
 class OggOpusWriter {
 public:

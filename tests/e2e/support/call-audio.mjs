@@ -107,7 +107,15 @@ export function fetchRecordingAs(page, env, { user, ssoToken, phone, uniqueid })
     let code = null;
     if (!got.ok) code = JSON.parse(new TextDecoder().decode(bytes)).error.code;
     const head = await fetch(url, { method: 'HEAD' });
+    // Decoded as the page's <audio> would play it: Chromium's own Ogg Opus decoder, at 16 kHz.
+    let decoded = null;
+    if (got.ok) {
+      const buffer = await new OfflineAudioContext(1, 16000, 16000).decodeAudioData(bytes.buffer.slice(0));
+      decoded = { channels: buffer.numberOfChannels, rate: buffer.sampleRate, samples: [] };
+      for (let c = 0; c < buffer.numberOfChannels; c++) decoded.samples.push(Array.from(buffer.getChannelData(c)));
+    }
     return {
+      decoded,
       get: { status: got.status, type: got.headers.get('content-type'), length: bytes.length, magic: String.fromCharCode(...bytes.slice(0, 4)), code },
       head: { status: head.status, length: Number(head.headers.get('content-length')), bodyBytes: (await head.arrayBuffer()).byteLength },
     };

@@ -86,7 +86,7 @@ test('the agent hears the caller\'s 440 Hz in what the page plays, and the calle
     await hangup(bar, uniqueid);
   }));
 
-test('on hold the agent hears silence and the tone comes back on unhold; muted, the caller hears silence', { timeout: TEST_TIMEOUT_MS }, (t) =>
+test('on hold the agent hears silence and the caller music, and the tone comes back on unhold; muted, the caller hears silence', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, async (bar) => {
     const uniqueid = await talking(bar);
     await until('440 Hz before hold', async () => playsTone(await played(bar), CALLER_HZ));
@@ -99,6 +99,11 @@ test('on hold the agent hears silence and the tone comes back on unhold; muted, 
       const outputs = await played(bar);
       assert.ok(!playsTone(outputs, CALLER_HZ) && playsNothing(outputs), 'nothing plays while held');
     }
+    // ... while the held caller hears music on hold: not silence, not the agent's microphone.
+    const heldTail = await heardTail(uniqueid, 0.4);
+    const music = goertzel(heldTail.samples, heldTail.rate, MIC_HZ);
+    t.diagnostic(`held: the caller's last 0.4 s rms ${music.rms.toFixed(4)}, 1 kHz share ${music.share.toFixed(3)}`);
+    assert.ok(music.rms > 0.01 && music.share < 0.1, 'the held caller hears music on hold');
     await bar.ok('unhold');
     await bar.wait('onCallResume', { where: { uniqueid } });
     await until('440 Hz after unhold', async () => playsTone(await played(bar), CALLER_HZ));
@@ -200,6 +205,36 @@ const heardCarries = async (uniqueid, seconds, hz) => {
   return samples.length >= n && audio.carries({ rate, samples: samples.subarray(samples.length - n) }, hz);
 };
 
+test('another microphone chosen mid-call takes over at once: the old track is stopped and the caller still hears the agent', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    const uniqueid = await talking(bar, { headless: false }); // the agent chooses in the bar's settings
+    await bar.page.setViewportSize({ width: 900, height: 700 });
+    await until('the caller hears the agent', async () => heardCarries(uniqueid, 0.3, MIC_HZ));
+    const tap = () => bar.page.evaluate(() => window[Symbol.for('ucsOperator.audioTap')].microphone());
+    const before = await tap();
+    assert.ok(before?.open && before.readyState === 'live', 'the call has the microphone');
+
+    await bar.page.click('[data-k="tab-settings"]');
+    const choice = bar.page.locator('select[name="microphone"]');
+    await bar.page.waitForFunction(() => {
+      const select = document.getElementById('ucsOperator')?.shadowRoot?.querySelector('select[name="microphone"]');
+      return select && select.options.length > 1;
+    }, null, { timeout: 10_000 });
+    const values = await choice.locator('option').evaluateAll((list) => list.map((o) => o.value));
+    const chosen = values.filter((v) => v !== '').at(-1);
+    await choice.selectOption(chosen);
+    const switchedMs = await until('a new microphone track', async () => (await tap())?.id !== before.id);
+    const after = await tap();
+    // (The choice is an `ideal` constraint, and Chromium's fake device reports itself as "default".)
+    t.diagnostic(`microphone ${before.settings.deviceId} -> ${after.settings.deviceId} (chose ${chosen}) in ${switchedMs} ms`);
+    assert.deepEqual(after.previous, { id: before.id, readyState: 'ended' }, 'the old track is stopped');
+    assert.ok(after.open && after.readyState === 'live' && after.enabled, 'the new one is live');
+
+    await delay(800); // what the caller heard before the switch is out of the last 0.4 s
+    assert.ok(await heardCarries(uniqueid, 0.4, MIC_HZ), 'the caller hears the agent through the new microphone');
+    await hangup(bar, uniqueid);
+  }));
+
 test('agent to agent: agent1 on softphone 201 calls agent2 on 202 and each page plays the other\'s microphone', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
     await endAllCalls();
@@ -236,12 +271,15 @@ test('a consultation: the held caller hears neither agent while they hear each o
     await until('agent1\'s 1 kHz at agent2 in the consultation', async () => playsTone(await played(bar2), MIC_HZ));
     assert.ok(!playsTone(await played(bar1), CALLER_HZ), 'agent1 no longer hears the held caller');
     assert.ok(!playsTone(await played(bar2), CALLER_HZ), 'agent2 does not hear the held caller');
-    // The held caller is played music on hold (the bridge's route tests, media_bridge_routes_test, check the
-    // route); what it keeps in /heard is what agents say to it, and while held that is nothing at all.
+    // The held caller hears music on hold, and neither agent.
     await delay(500);
     const grewWhileHeld = (await heardSeconds(uniqueid)) - heldFrom;
-    t.diagnostic(`the held caller's /heard grew by ${grewWhileHeld.toFixed(3)} s during the consultation`);
-    assert.ok(grewWhileHeld <= 0.1, `no agent audio reaches the held caller (its /heard grew ${grewWhileHeld} s)`);
+    const held = await heardTail(uniqueid, Math.min(grewWhileHeld, 0.5));
+    const [agent1Heard, agent2Heard] = [MIC_HZ, AGENT2_HZ].map((hz) => goertzel(held.samples, held.rate, hz));
+    t.diagnostic(`the held caller heard ${grewWhileHeld.toFixed(3)} s during the consultation: rms ${agent1Heard.rms.toFixed(4)}, ` +
+      `1 kHz share ${agent1Heard.share.toFixed(3)}, 1.5 kHz share ${agent2Heard.share.toFixed(3)}`);
+    assert.ok(grewWhileHeld > 0.3 && agent1Heard.rms > 0.01, 'the held caller hears music on hold');
+    assert.ok(agent1Heard.share < 0.1 && agent2Heard.share < 0.1, 'no agent audio reaches the held caller');
 
     await bar1.ok('finishTransfer');
     const [original] = await bar1.wait('onCallHangup', { where: { uniqueid } });

@@ -266,6 +266,31 @@ TEST_CASE("a simulated caller keeps what the agent said, at 16 kHz, and silence 
     CHECK_FALSE(bridge.heard("no-such-call"));
 }
 
+TEST_CASE("a simulated caller its agent holds hears music on hold; waiting in a queue it keeps nothing", "[media][server]") {
+    mb::MediaBridge bridge;
+    mb::MediaOutput out;
+    bridge.attach(1, socket_a, out);
+    media::BridgeLeg held = caller_call(media::LegState::held);
+    held.held_by = media::Side::callee;  // the agent pressed hold
+    media::BridgeLeg queued;
+    queued.uniqueid = "call-3";
+    queued.caller = media::Endpoint{"trunk:SIP/trunk-00000003", true};
+    queued.state = media::LegState::waiting;
+    bridge.set_legs({held, queued});
+    for (int i = 0; i < 50; ++i) bridge.tick(out);
+    CHECK(frames_to(out, socket_a).empty());  // the holder hears nothing
+
+    auto heard = bridge.heard("call-2");
+    REQUIRE(heard);
+    REQUIRE(heard->size() == 50 * 320);
+    std::vector<float> pcm(heard->begin(), heard->end());
+    for (float& sample : pcm) sample /= 32768.0F;
+    CHECK(ucs::audio::rms_dbfs(pcm) > -40.0);  // the melody, not silence
+    const auto queued_heard = bridge.heard("call-3");
+    REQUIRE(queued_heard);
+    CHECK(queued_heard->empty());
+}
+
 TEST_CASE("a simulated caller decodes what it heard only when it is read, and each frame once", "[media][server]") {
     mb::MediaBridge bridge;
     mb::MediaOutput out;

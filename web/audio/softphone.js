@@ -11,7 +11,8 @@
 //     report.owner(owner)                         this tab holds the agent's media lock, or another tab does
 //
 // AudioContexts are made on first need (a softphone paired, a sound to play), one per chosen speaker.
-// The agent's device choices (microphone, call speaker, ringtone speaker) are kept in localStorage.
+// The agent's device choices (microphone, call speaker, ringtone speaker) are kept in localStorage and
+// apply at once, to a call under way too.
 // window[Symbol.for('ucsOperator.audioTap')] lets a CRM's test hear what the bar plays (AnalyserNodes on
 // the bar's output) and see the microphone's track.
 function createUcsAudio(tonePcm, report, assets) {
@@ -21,8 +22,9 @@ function createUcsAudio(tonePcm, report, assets) {
   var contexts = {}; // sinkId ('' = default) -> {ctx, analyser, input}
   var playing = null; // {source, ctx}
   var buffers = {}; // tone + rate -> AudioBuffer
-  var microphone = { wanted: false, stream: null, muted: false, constraints: null };
-  var lastTrack = null; // for the test tap: the last microphone track, so a test can see it was stopped
+  var microphone = { wanted: false, stream: null, muted: false, constraints: null, requests: 0 };
+  // For the test tap: the last microphone track and the one before, so a test can see they were stopped.
+  var lastTrack = null, previousTrack = null;
   var lastRunning = null;
 
   function prefs() {
@@ -137,10 +139,13 @@ function createUcsAudio(tonePcm, report, assets) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return report.microphone(false, 'this page cannot use a microphone (it needs https or localhost)');
     }
+    var request = ++microphone.requests;
     navigator.mediaDevices.getUserMedia({ audio: audio, video: false }).then(
       function (stream) {
-        if (!microphone.wanted) return releaseStream(stream); // the call ended meanwhile
+        // The call ended meanwhile, or a later request (another device chosen) supersedes this one.
+        if (!microphone.wanted || request !== microphone.requests) return releaseStream(stream);
         microphone.stream = stream;
+        previousTrack = lastTrack;
         lastTrack = stream.getAudioTracks()[0] || null;
         stream.getAudioTracks().forEach(function (t) { t.enabled = !microphone.muted; });
         connectMicrophone();
@@ -352,8 +357,19 @@ function createUcsAudio(tonePcm, report, assets) {
     var next = prefs();
     next[role] = id;
     savePrefs(next);
-    // Speakers apply to the next sound; contexts made for the old choice are let go.
-    if (role !== 'microphone') {
+    if (role === 'microphone') {
+      // A call's microphone moves to the new device at once (its first frame from there says
+      // restart); muted stays muted.
+      if (microphone.wanted) {
+        var muted = microphone.muted;
+        disconnectMicrophone();
+        releaseStream(microphone.stream);
+        microphone.stream = null;
+        openMicrophone(microphone.constraints);
+        microphone.muted = muted;
+      }
+    } else {
+      // Speakers apply to the next sound; contexts made for the old choice are let go.
       var attached = media && [media.url, media.session]; // the call's audio moves to the new speaker
       detachMedia();
       stop();
@@ -430,8 +446,11 @@ function createUcsAudio(tonePcm, report, assets) {
       onsets: function () { return onsets.slice(); },
       // The last microphone track the bar opened ('live' while a call needs it, 'ended' once released).
       microphone: function () {
-        var t = lastTrack;
-        return t ? { open: !!microphone.stream, enabled: t.enabled, readyState: t.readyState, settings: t.getSettings() } : null;
+        var t = lastTrack, p = previousTrack;
+        return t ? {
+          id: t.id, open: !!microphone.stream, enabled: t.enabled, readyState: t.readyState, settings: t.getSettings(),
+          previous: p ? { id: p.id, readyState: p.readyState } : null,
+        } : null;
       },
     },
   });

@@ -53,6 +53,7 @@ struct Listener {
 struct Party {
     std::shared_ptr<const Clip> voice;  // null: silence
     std::size_t voice_at = 0;
+    std::size_t music_at = 0;  // its place in the music on hold it hears while held or queued
     // What it heard: the audio decoded so far, then the frames heard since as they came (an empty
     // one is 20 ms of silence). Frames are decoded when /heard asks, not as they arrive: decoding was
     // most of the bridge's work per call, for audio that most calls never have read back.
@@ -216,9 +217,11 @@ struct MediaBridge::Impl {
         return it == routes.end() ? nullptr : &it->second;
     }
 
-    [[nodiscard]] bool talking(const std::string& uniqueid) const {
+    [[nodiscard]] bool talking(const std::string& uniqueid) const { return state_is(uniqueid, media::LegState::talking); }
+    [[nodiscard]] bool held(const std::string& uniqueid) const { return state_is(uniqueid, media::LegState::held); }
+    [[nodiscard]] bool state_is(const std::string& uniqueid, media::LegState state) const {
         const auto it = leg_states.find(uniqueid);
-        return it != leg_states.end() && it->second == media::LegState::talking;
+        return it != leg_states.end() && it->second == state;
     }
 
     // The call an agent's stream belongs to changed: a new stream, numbered afresh.
@@ -517,11 +520,19 @@ void MediaBridge::tick(MediaOutput& out) {
         }
         if (impl.play_to(listener, *source, said, out)) ++counters_.generated;
     }
-    // Simulated parties whose agent is muted hear 20 ms of silence.
+    // Simulated parties their agent does not speak to hear what the agent's side plays instead: 20 ms
+    // of silence while the agent is muted, of music on hold while the agent holds the call. (A caller
+    // still waiting in a queue hears music too, but /heard keeps what came from the agent's side.)
     for (const auto& [endpoint, source] : impl.routes) {
-        if (!endpoint.simulated || source.kind != SourceKind::silence || !impl.talking(source.call)) continue;
-        if (auto party = impl.parties.find(endpoint.id); party != impl.parties.end())
+        if (!endpoint.simulated) continue;
+        const auto party = impl.parties.find(endpoint.id);
+        if (party == impl.parties.end()) continue;
+        if (source.kind == SourceKind::silence && impl.talking(source.call)) {
             impl.hear(party->second, {});
+        } else if (source.kind == SourceKind::music_on_hold && impl.held(source.call) && impl.music &&
+                   !impl.music->packets.empty()) {
+            impl.hear(party->second, impl.music->packets[party->second.music_at++ % impl.music->packets.size()]);
+        }
     }
     impl.tick_recordings(out, counters_);
 }

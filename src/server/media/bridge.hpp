@@ -7,8 +7,8 @@
 //   receiver had, keeping the sender's gaps so a loss stays a loss).
 // - Generated audio (music on hold, a simulated party's prompt or tone, silence frames while the far
 //   end is muted) is one frame per tick(): the IO shell calls tick() every 20 ms; the core has no clock.
-// - A simulated party keeps the last heard_seconds of what it hears from agents, decoded only when
-//   asked for (heard()).
+// - A simulated party keeps the last heard_seconds of what it hears from the agent's side (the
+//   agent, silence while muted, music on hold while held), decoded only when asked for (heard()).
 // - A call the engine marks recorded goes into a two-channel Ogg Opus file (recorder.hpp), each
 //   end's packets as they came; the bytes go out for the IO shell to append to the call's file.
 // - A frame of a stream that is not the agent's current one, or one that does not parse, is dropped

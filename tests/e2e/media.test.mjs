@@ -235,6 +235,30 @@ test('another microphone chosen mid-call takes over at once: the old track is st
     await hangup(bar, uniqueid);
   }));
 
+test('the call history plays a recorded call\'s recording in the browser\'s own player', { timeout: TEST_TIMEOUT_MS }, (t) =>
+  withBar(t, env, async (bar) => {
+    // Queue 1 (Support) is recorded.
+    const uniqueid = await answered(bar, { queue: 1, options: { headless: false } });
+    await bar.page.setViewportSize({ width: 900, height: 700 });
+    await until('the caller hears the agent', async () => heardCarries(uniqueid, 0.3, MIC_HZ));
+    await delay(1_000);
+    await hangup(bar, uniqueid);
+    await delay(500); // the recording's last page is written
+
+    await bar.page.click('[data-k="tab-history"]');
+    await bar.page.click(`[data-k="play-${uniqueid}"]`);
+    const player = `[data-k="rec-${uniqueid}"]`;
+    await bar.page.waitForSelector(player, { timeout: 10_000 });
+    const state = await bar.page.waitForFunction((selector) => {
+      const el = document.getElementById('ucsOperator').shadowRoot.querySelector(selector);
+      if (!el || el.error || !(el.currentTime > 0.3)) return null; // playing, not only loaded
+      return { duration: el.duration, currentTime: el.currentTime, paused: el.paused, readyState: el.readyState };
+    }, player, { timeout: 10_000, polling: 50 }).then((handle) => handle.jsonValue());
+    t.diagnostic(`the history's player: ${JSON.stringify(state)}`);
+    assert.ok(state.duration > 1 && state.duration < 60, `the whole call's length (${state.duration} s)`);
+    await bar.screenshot('media--history-plays-a-recording');
+  }));
+
 test('agent to agent: agent1 on softphone 201 calls agent2 on 202 and each page plays the other\'s microphone', { timeout: TEST_TIMEOUT_MS }, (t) =>
   withBar(t, env, (bar1) => withAgent2(t, async (bar2) => {
     await endAllCalls();

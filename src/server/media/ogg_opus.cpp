@@ -173,7 +173,8 @@ Expected<OpusHead, std::string> read_opus_head(std::string_view packet) {
     head.input_rate = static_cast<std::uint32_t>(get_le(packet, 12, 4));
     head.mapping_family = static_cast<std::uint8_t>(packet[18]);
     if (head.mapping_family != 0) {
-        if (packet.size() < 21 + static_cast<std::size_t>(head.channels)) return Unexpected(std::string("OpusHead: truncated channel mapping table"));
+        if (packet.size() < 21 + static_cast<std::size_t>(head.channels))
+            return Unexpected(std::string("OpusHead: truncated channel mapping table"));
         head.streams = static_cast<std::uint8_t>(packet[19]);
         head.coupled = static_cast<std::uint8_t>(packet[20]);
     }
@@ -199,6 +200,7 @@ Expected<std::string, std::string> multistream_packet(std::span<const std::span<
     std::string out;
     for (std::size_t i = 0; i < packets.size(); ++i) {
         const std::span<const std::uint8_t> packet = packets[i];
+        if (packet.empty()) return Unexpected("stream " + std::to_string(i) + ": an empty packet");
         if (i + 1 == packets.size()) {
             out.append(reinterpret_cast<const char*>(packet.data()), packet.size());
             break;

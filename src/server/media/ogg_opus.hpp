@@ -36,7 +36,7 @@ struct OpusHead {
 // One packet of a multistream Opus stream (RFC 7845 §5.1.1) from one Opus packet per stream, in
 // stream order and all of the same duration: each but the last re-framed self-delimited (RFC 6716
 // Appendix B), the last as it is. The packets' coded frames are copied, never decoded. The error
-// says which packet does not parse.
+// says which packet is empty or does not parse.
 Expected<std::string, std::string> multistream_packet(std::span<const std::span<const std::uint8_t>> packets);
 
 class OggOpusWriter {

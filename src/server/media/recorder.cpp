@@ -64,7 +64,10 @@ std::string CallRecorder::tick() {
     }
     auto packet = multistream_packet(packets);
     if (!packet) packet = multistream_packet(std::array<std::span<const std::uint8_t>, 2>{silence_packet, silence_packet});
-    if (packet) writer_.add(std::span(reinterpret_cast<const std::uint8_t*>(packet->data()), packet->size()), media::frame_samples);
+    if (packet) {
+        const std::span bytes(reinterpret_cast<const std::uint8_t*>(packet->data()), packet->size());
+        writer_.add(bytes, media::frame_samples);
+    }
     if (writer_.pending() >= packets_per_page) out += writer_.flush();
     return out;
 }

@@ -158,7 +158,8 @@ void MediaHub::on_timer() {
             if (bridge_.busy() && now >= timer_->next_stall_log) {
                 const auto behind = std::chrono::duration_cast<std::chrono::milliseconds>(now - timer_->next);
                 log_line("media: the event loop fell " + std::to_string(behind.count()) + " ms behind (" +
-                         std::to_string(timer_->stalls) + " time(s) since the last such line); generated audio restarts its timing");
+                         std::to_string(timer_->stalls) +
+                         " time(s) since the last such line); generated audio restarts its timing");
                 timer_->stalls = 0;
                 timer_->next_stall_log = now + stall_log_interval;
             }

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mb = ucs::server::media_bridge;
@@ -40,8 +41,8 @@ std::vector<std::uint8_t> encoded(media::Encoder& encoder, const std::array<floa
     return payload;
 }
 
-// Every audio packet of an Ogg Opus file decoded in order, at 48 kHz, pre-skip dropped.
-std::vector<float> decode_file(const std::string& file) {
+// An Ogg Opus file parsed: its pages and packets (OpusHead, OpusTags, then audio) and its OpusHead.
+std::pair<mb::OggStream, mb::OpusHead> read_opus_file(const std::string& file) {
     auto stream = mb::read_ogg(file);
     INFO((stream ? std::string() : stream.error()));
     REQUIRE(stream);
@@ -49,36 +50,37 @@ std::vector<float> decode_file(const std::string& file) {
     auto head = mb::read_opus_head(stream->packets[0]);
     REQUIRE(head);
     REQUIRE(stream->packets[1].starts_with("OpusTags"));
+    return {*stream, *head};
+}
+
+// Every audio packet of an Ogg Opus file decoded in order, at 48 kHz, pre-skip dropped.
+std::vector<float> decode_file(const std::string& file) {
+    const auto [stream, head] = read_opus_file(file);
     auto decoder = media::Decoder::create();
     REQUIRE(decoder);
     std::vector<float> pcm;
-    for (std::size_t i = 2; i < stream->packets.size(); ++i) {
+    for (std::size_t i = 2; i < stream.packets.size(); ++i) {
         std::array<float, media::frame_samples> out{};
-        REQUIRE(decoder->decode(bytes_of(stream->packets[i]), out));
+        REQUIRE(decoder->decode(bytes_of(stream.packets[i]), out));
         pcm.insert(pcm.end(), out.begin(), out.end());
     }
-    pcm.erase(pcm.begin(), pcm.begin() + head->pre_skip);
+    pcm.erase(pcm.begin(), pcm.begin() + head.pre_skip);
     return pcm;
 }
 
 // A two-channel Ogg Opus file (mapping family 1, one mono stream per channel) decoded at 48 kHz,
 // pre-skip dropped: each channel's samples.
 std::array<std::vector<float>, 2> decode_channels(const std::string& file) {
-    auto stream = mb::read_ogg(file);
-    INFO((stream ? std::string() : stream.error()));
-    REQUIRE(stream);
-    REQUIRE(stream->packets.size() >= 2);
-    auto head = mb::read_opus_head(stream->packets[0]);
-    REQUIRE(head);
-    REQUIRE((head->channels == 2 && head->mapping_family == 1 && head->streams == 2 && head->coupled == 0));
+    const auto [stream, head] = read_opus_file(file);
+    REQUIRE((head.channels == 2 && head.mapping_family == 1 && head.streams == 2 && head.coupled == 0));
     const std::array<unsigned char, 2> mapping{0, 1};
     int error = 0;
     std::unique_ptr<OpusMSDecoder, decltype(&opus_multistream_decoder_destroy)> decoder(
         opus_multistream_decoder_create(48000, 2, 2, 0, mapping.data(), &error), &opus_multistream_decoder_destroy);
     REQUIRE(error == OPUS_OK);
     std::array<std::vector<float>, 2> channels;
-    for (std::size_t i = 2; i < stream->packets.size(); ++i) {
-        const std::string& packet = stream->packets[i];
+    for (std::size_t i = 2; i < stream.packets.size(); ++i) {
+        const std::string& packet = stream.packets[i];
         std::array<float, 2 * media::frame_samples> out{};
         const int samples = opus_multistream_decode_float(decoder.get(), reinterpret_cast<const unsigned char*>(packet.data()),
                                                           static_cast<opus_int32>(packet.size()), out.data(),
@@ -89,7 +91,7 @@ std::array<std::vector<float>, 2> decode_channels(const std::string& file) {
             channels[1].push_back(out[2 * k + 1]);
         }
     }
-    for (auto& channel : channels) channel.erase(channel.begin(), channel.begin() + head->pre_skip);
+    for (auto& channel : channels) channel.erase(channel.begin(), channel.begin() + head.pre_skip);
     return channels;
 }
 

@@ -53,7 +53,7 @@ struct Listener {
 struct Party {
     std::shared_ptr<const Clip> voice;  // null: silence
     std::size_t voice_at = 0;
-    std::size_t music_at = 0;  // its place in the music on hold it hears while held or queued
+    std::size_t music_at = 0;  // its place in the music on hold it hears while its agent holds the call
     // What it heard: the audio decoded so far, then the frames heard since as they came (an empty
     // one is 20 ms of silence). Frames are decoded when /heard asks, not as they arrive: decoding was
     // most of the bridge's work per call, for audio that most calls never have read back.
@@ -149,7 +149,13 @@ struct MediaBridge::Impl {
     std::deque<std::string> retired;             // parties of ended calls, oldest first
     std::map<Endpoint, Source> routes;
     std::map<std::string, std::vector<Endpoint>> hearers;  // endpoint id -> who hears it
-    std::map<std::string, media::LegState> leg_states;     // uniqueid -> state
+    // What the bridge keeps of each call in the legs: its state, and who called (the recording's
+    // left channel).
+    struct Leg {
+        media::LegState state = media::LegState::waiting;
+        std::string caller;  // the caller's endpoint id
+    };
+    std::map<std::string, Leg> call_legs;  // by uniqueid
     std::uint16_t next_stream = 1;
     const std::vector<std::uint8_t> no_payload;
     std::shared_ptr<const Clip> music;
@@ -158,30 +164,28 @@ struct MediaBridge::Impl {
     std::set<std::string> recorded;                  // uniqueids the engine records
     std::map<std::string, CallRecorder> recorders;   // by uniqueid: recordings under way
 
-    std::map<std::string, std::string> callers;     // uniqueid -> its caller's endpoint id
-
     // `from` said `payload` into call `call`: the call's recording hears it too, on the caller's
     // channel or the called end's.
     void record(const std::string& call, const std::string& from, std::span<const std::uint8_t> payload) {
         const auto recorder = recorders.find(call);
         if (recorder == recorders.end()) return;
-        const auto caller = callers.find(call);
-        const bool is_caller = caller != callers.end() && caller->second == from;
+        const auto leg = call_legs.find(call);
+        const bool is_caller = leg != call_legs.end() && leg->second.caller == from;
         recorder->second.said(is_caller ? media::Side::caller : media::Side::callee, payload);
     }
 
     // Starts, continues and ends recordings: 20 ms more of each while its call talks or is held.
     void tick_recordings(MediaOutput& out, BridgeCounters& counters) {
         for (auto it = recorders.begin(); it != recorders.end();) {
-            if (recorded.contains(it->first) && leg_states.contains(it->first)) {
+            if (recorded.contains(it->first) && call_legs.contains(it->first)) {
                 ++it;
                 continue;
             }
             out.recordings.push_back({it->first, it->second.finish(), true});
             it = recorders.erase(it);
         }
-        for (const auto& [uniqueid, state] : leg_states) {
-            if (state != media::LegState::talking && state != media::LegState::held) continue;
+        for (const auto& [uniqueid, leg] : call_legs) {
+            if (leg.state != media::LegState::talking && leg.state != media::LegState::held) continue;
             if (!recorded.contains(uniqueid)) continue;
             auto recorder = recorders.find(uniqueid);
             if (recorder == recorders.end()) {
@@ -220,8 +224,8 @@ struct MediaBridge::Impl {
     [[nodiscard]] bool talking(const std::string& uniqueid) const { return state_is(uniqueid, media::LegState::talking); }
     [[nodiscard]] bool held(const std::string& uniqueid) const { return state_is(uniqueid, media::LegState::held); }
     [[nodiscard]] bool state_is(const std::string& uniqueid, media::LegState state) const {
-        const auto it = leg_states.find(uniqueid);
-        return it != leg_states.end() && it->second == state;
+        const auto it = call_legs.find(uniqueid);
+        return it != call_legs.end() && it->second.state == state;
     }
 
     // The call an agent's stream belongs to changed: a new stream, numbered afresh.
@@ -481,12 +485,10 @@ void MediaBridge::set_legs(std::vector<media::BridgeLeg> legs) {
     Impl& impl = *impl_;
     impl.routes = media::who_hears_what(legs);
     impl.hearers.clear();
-    impl.leg_states.clear();
-    impl.callers.clear();
+    impl.call_legs.clear();
     std::set<std::string> live;
     for (const media::BridgeLeg& leg : legs) {
-        impl.leg_states[leg.uniqueid] = leg.state;
-        impl.callers[leg.uniqueid] = leg.caller.id;
+        impl.call_legs[leg.uniqueid] = Impl::Leg{leg.state, leg.caller.id};
         // The outside party of a call: its caller, else the number an agent dialled.
         for (const Endpoint* end : {&leg.caller, leg.callee ? &*leg.callee : nullptr}) {
             if (end == nullptr || !end->simulated) continue;

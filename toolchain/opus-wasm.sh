@@ -76,7 +76,7 @@ log "compiling ${#sources[@]} files of opus $package_version for wasm32 (emcc $(
 # Objects are named after their path (celt/bands.c -> obj/celt_bands.o) so no two collide in the archive.
 mkdir -p obj
 printf '%s\n' "${sources[@]}" |
-  xargs -P"$(nproc)" -I{} sh -c 'exec emcc -c "$0" -o "obj/$(echo "${0%.c}" | tr / _).o" "$@"' {} "${cflags[@]}" >build.log 2>&1 ||
+  CC=$(wasm_cc_wrapper "$work") xargs -P"$(nproc)" -I{} sh -c 'exec "$CC" -c "$0" -o "obj/$(echo "${0%.c}" | tr / _).o" "$@"' {} "${cflags[@]}" >build.log 2>&1 ||
   { tail -n 50 build.log; exit 1; }
 emar rcs libopus.a obj/*.o
 

@@ -41,7 +41,7 @@ fetched=$(fetch_debian_source openssl "$version")
 cd src
 
 log "configuring and building libcrypto.a for wasm32 (emcc $(emcc -dumpversion))"
-# Plain Configure with CC=emcc: emconfigure would prefix the compiler twice.
+# Plain Configure with the compiler emcc runs (wasm_cc_wrapper): emconfigure would prefix the compiler twice.
 ./Configure "${configure_options[@]}" CC="$(wasm_cc_wrapper "$work")" AR=emar RANLIB=emranlib >configure.log 2>&1 ||
   { cat configure.log; exit 1; }
 make -j"$(nproc)" build_generated >make.log 2>&1 || { tail -n 50 make.log; exit 1; }
